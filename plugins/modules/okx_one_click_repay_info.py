@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the cryptoops.okx collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: okx_one_click_repay_info
+short_description: Read OKX debts, the currencies to repay them with, and the one-click repay history
+version_added: 0.1.0
+description:
+  - Reads the debts of an OKX account in Spot mode and the currencies OKX can repay them with
+    (C(GET /api/v5/trade/one-click-repay-currency-list-v2)), and optionally the one-click repay history of the last
+    7 days (C(GET /api/v5/trade/one-click-repay-history-v2)).
+  - Changes nothing.
+author:
+  - cryptoops.okx developers
+options:
+  history:
+    description:
+      - Also read the one-click repay history (newest first). Costs one more request; OKX allows 1 every 2 seconds.
+    type: bool
+    default: false
+  history_after:
+    description:
+      - Return history records earlier than or at this OKX C(ts) (milliseconds since the epoch), to page back.
+    type: str
+  history_before:
+    description:
+      - Return history records newer than or at this OKX C(ts) (milliseconds since the epoch).
+    type: str
+  history_limit:
+    description:
+      - How many history records to return, 1 to 100.
+    type: int
+    default: 100
+extends_documentation_fragment:
+  - cryptoops.okx.okx
+  - cryptoops.okx.okx.action_group
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads, so it runs the same in check mode.
+  diff_mode:
+    support: N/A
+    details: The module changes nothing.
+  platform:
+    platforms: posix
+seealso:
+  - module: cryptoops.okx.okx_one_click_repay
+"""
+
+EXAMPLES = r"""
+- name: Read the debts and what can repay them
+  cryptoops.okx.okx_one_click_repay_info:
+  delegate_to: localhost
+  register: okx
+
+- name: Repay every debt from its own currency first, then USDT
+  cryptoops.okx.okx_one_click_repay:
+    debt_ccy: "{{ item.debt_ccy }}"
+    repay_ccy_list: "{{ [item.debt_ccy, 'USDT'] | unique }}"
+  loop: "{{ okx.debts }}"
+  delegate_to: localhost
+
+- name: Read the last ten repays
+  cryptoops.okx.okx_one_click_repay_info:
+    history: true
+    history_limit: 10
+  delegate_to: localhost
+  register: okx_history
+"""
+
+RETURN = r"""
+debts:
+  description: The outstanding debts, principal and interest.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    debt_ccy:
+      description: The debt currency.
+      type: str
+      sample: USDC
+    debt_amt:
+      description: The debt, principal and interest.
+      type: str
+      sample: "100"
+repay_currencies:
+  description: The currencies OKX can repay debts with now, and their available balance.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    repay_ccy:
+      description: The repay currency.
+      type: str
+      sample: BTC
+    repay_amt:
+      description: The available balance of the repay currency.
+      type: str
+      sample: "1.000022977"
+history:
+  description: One-click repay records of the last 7 days, newest first, in snake_case.
+  returned: when O(history=true)
+  type: list
+  elements: dict
+  contains:
+    debt_ccy:
+      description: The debt currency.
+      type: str
+      sample: USDC
+    repay_ccy_list:
+      description: The repay currencies in priority order.
+      type: list
+      elements: str
+      sample: [USDC, BTC]
+    fill_debt_sz:
+      description: How much debt the repay filled.
+      type: str
+      sample: "100"
+    status:
+      description: V(running), V(filled) or V(failed).
+      type: str
+      sample: filled
+    ts:
+      description: The request time, milliseconds since the epoch.
+      type: str
+      sample: "1742192217511"
+    ord_id_info:
+      description: The conversion orders of the repay (C(ord_id), C(inst_id), C(ord_type), C(side), C(px), C(sz),
+        C(fill_px), C(fill_sz), C(state), C(c_time)).
+      type: list
+      elements: dict
+"""
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import currency_overview, history
+
+
+def main():
+    module = OKXModule(
+        argument_spec=dict(
+            history=dict(type="bool", default=False),
+            history_after=dict(type="str"),
+            history_before=dict(type="str"),
+            history_limit=dict(type="int", default=100),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    for name in ("history_after", "history_before"):
+        if params[name] is not None and not params[name].isdigit():
+            module.fail_json(msg="%s must be an OKX ts, milliseconds since the epoch, got %r" % (name, params[name]))
+    if not 1 <= params["history_limit"] <= 100:
+        module.fail_json(msg="history_limit must be between 1 and 100, got %d" % params["history_limit"])
+
+    debts, repay = module.run(currency_overview, module.client)
+    result = dict(
+        changed=False,
+        debts=[dict(debt_ccy=ccy, debt_amt=amount) for ccy, amount in debts.items()],
+        repay_currencies=[dict(repay_ccy=ccy, repay_amt=amount) for ccy, amount in repay.items()],
+    )
+    if params["history"]:
+        records = module.run(history, module.client, after=params["history_after"], before=params["history_before"],
+                             limit=params["history_limit"])
+        result["history"] = [camel_dict_to_snake_dict(record) for record in records]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
