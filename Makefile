@@ -1,0 +1,79 @@
+# The single entry point of the collection's checks. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell hack/find-python.sh)
+OLDEST_PYTHON ?= $(shell hack/find-python.sh 3.11 3.11)
+VENV := $(CURDIR)/.venv
+OLDEST_VENV := $(CURDIR)/.venv-oldest
+BUILD := $(CURDIR)/build
+# ansible-test must run from a real ansible_collections/<namespace>/<name> directory (a symlink is not enough).
+STAGE_ROOT := $(BUILD)/stage
+STAGE := $(STAGE_ROOT)/ansible_collections/cryptoops/okx
+# Where the built tarball is installed, as a user gets the collection.
+INSTALLED := $(BUILD)/installed
+MODULES := okx_one_click_repay okx_one_click_repay_info
+
+.PHONY: help test venv venv-oldest stage units units-oldest sanity build-install lint changelog-lint clean
+
+help:
+	@echo "make test          every check CI runs: units (2.21 and oldest 2.19), sanity, build + install + ansible-doc, lint"
+	@echo "make units         unit tests with ansible-core 2.21"
+	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
+	@echo "make sanity        ansible-test sanity over the whole collection"
+	@echo "make build-install build the tarball, install it into build/installed, ansible-doc each module"
+
+test: units units-oldest sanity build-install lint
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: tests/requirements.txt
+	test -n "$(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -r tests/requirements.txt
+	touch $@
+
+venv-oldest: $(OLDEST_VENV)/.installed
+$(OLDEST_VENV)/.installed: tests/requirements-oldest.txt
+	test -n "$(OLDEST_PYTHON)"
+	$(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install -q -r tests/requirements-oldest.txt
+	touch $@
+
+# A copy of the working tree (tracked and untracked, not ignored files) as its own git repo: ansible-test
+# takes its file list from git.
+stage:
+	rm -rf $(STAGE_ROOT)
+	mkdir -p $(STAGE)
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(STAGE)
+	cd $(STAGE) && git init -q && git add -A
+
+units: venv stage
+	cd $(STAGE) && $(VENV)/bin/ansible-test units --local --python $$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') -v
+
+units-oldest: venv-oldest stage
+	cd $(STAGE) && $(OLDEST_VENV)/bin/ansible-test units --local --python $$($(OLDEST_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') -v
+
+sanity: venv stage
+	hack/seed-ansible-test-cache.sh $(VENV)/bin/python
+	cd $(STAGE) && $(VENV)/bin/ansible-test sanity --venv --python $$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') -v
+
+build-install: venv
+	rm -rf $(BUILD)/dist $(INSTALLED)
+	$(VENV)/bin/ansible-galaxy collection build --output-path $(BUILD)/dist .
+	$(VENV)/bin/ansible-galaxy collection install -p $(INSTALLED) $(BUILD)/dist/cryptoops-okx-*.tar.gz
+	for module in $(MODULES); do \
+	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/ansible-doc cryptoops.okx.$$module > $(BUILD)/ansible-doc-$$module.txt; \
+	  grep -q "cryptoops.okx.$$module" $(BUILD)/ansible-doc-$$module.txt; \
+	  echo "ansible-doc cryptoops.okx.$$module: ok"; \
+	done
+
+lint: venv changelog-lint
+
+changelog-lint: venv
+	$(VENV)/bin/antsibull-changelog lint
+
+clean:
+	rm -rf $(BUILD)
