@@ -1,0 +1,451 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the OKX simulator itself: a real process on a free port, spoken to over HTTP, signed as OKX documents."""
+
+import calendar
+import copy
+import json
+import os
+import time
+import urllib.error
+
+import pytest
+import requests
+
+from .harness import start_simulator
+from .okx_simulator import sign
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "signature-vectors.json"), encoding="utf-8") as _handle:
+    VECTORS = json.load(_handle)
+
+REPAY = "/api/v5/trade/one-click-repay-v2"
+CURRENCY_LIST = "/api/v5/trade/one-click-repay-currency-list-v2"
+HISTORY = "/api/v5/trade/one-click-repay-history-v2"
+CONFIG = "/api/v5/account/config"
+BALANCE = "/api/v5/account/balance"
+
+ACCOUNTS = {
+    "main": {"name": "main", "uid": "44800000001", "api_key": "sim-live-key-1", "secret": "SIM-SECRET-1", "passphrase": "Sim-Pass-1",
+             "env": "live", "acctLv": "1", "perm": "read_only,trade",
+             "balances": {"USDT": "5000", "BTC": "1", "USDC": "20"}, "debts": {"USDC": "100", "ETH": "10"}},
+    "demo": {"name": "demo", "uid": "44800000002", "api_key": "sim-demo-key-2", "secret": "SIM-SECRET-2", "passphrase": "Sim-Pass-2",
+             "env": "demo", "balances": {"USDT": "1000"}, "debts": {"USDT": "50"}},
+    "margin": {"name": "margin", "uid": "44800000003", "api_key": "sim-margin-key-3", "secret": "SIM-SECRET-3", "passphrase": "Sim-Pass-3",
+               "acctLv": "3", "balances": {"USDT": "1000"}, "debts": {"USDT": "10"}},
+    "reader": {"name": "reader", "uid": "44800000004", "api_key": "sim-read-key-4", "secret": "SIM-SECRET-4", "passphrase": "Sim-Pass-4",
+               "perm": "read_only", "balances": {"USDT": "1000"}, "debts": {"USDT": "10"}},
+    "noborrow": {"name": "noborrow", "uid": "44800000005", "api_key": "sim-nob-key-5", "secret": "SIM-SECRET-5", "passphrase": "Sim-Pass-5",
+                 "enableSpotBorrow": False, "balances": {"USDT": "1000"}, "debts": {"USDT": "10"}},
+}
+BASE_STATE = {"accounts": list(ACCOUNTS.values()), "prices": {"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, "settle_delay": 0.2}
+
+
+@pytest.fixture(name="server", scope="module")
+def server_fixture(tmp_path_factory):
+    simulator = start_simulator(BASE_STATE, str(tmp_path_factory.mktemp("okx-sim")))
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(name="sim")
+def sim_fixture(server):
+    """The shared simulator, reset to BASE_STATE (no faults, skew, log or rate windows)."""
+    server.reset(copy.deepcopy(BASE_STATE))
+    return server
+
+
+def iso(moment):
+    """An OK-ACCESS-TIMESTAMP for a moment."""
+    millis = int(moment * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis // 1000)) + ".%03dZ" % (millis % 1000)
+
+
+def epoch(stamp):
+    """Seconds since the epoch of an OK-ACCESS-TIMESTAMP."""
+    return calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) + int(stamp[20:23]) / 1000.0
+
+
+def call(sim, method, path, body=None, account="main", text=None, headers=None, clock=None, secret=None, timeout=5):
+    """A request signed as OKX documents; ``headers`` entries override (None removes) the computed ones."""
+    acct = ACCOUNTS[account]
+    if text is None:
+        text = "" if body is None else json.dumps(body, separators=(",", ":"))
+    stamp = iso(time.time() if clock is None else clock)
+    sent = {"OK-ACCESS-KEY": acct["api_key"], "OK-ACCESS-SIGN": sign(secret or acct["secret"], stamp, method, path, text),
+            "OK-ACCESS-TIMESTAMP": stamp, "OK-ACCESS-PASSPHRASE": acct["passphrase"], "Content-Type": "application/json"}
+    if acct.get("env") == "demo":
+        sent["x-simulated-trading"] = "1"
+    for name, value in (headers or {}).items():
+        if value is None:
+            sent.pop(name, None)
+        else:
+            sent[name] = value
+    return requests.request(method, sim.url + path, data=text.encode("utf-8") if text else None, headers=sent, timeout=timeout)
+
+
+def okx(reply, code="0", status=200):
+    """The data of an OKX reply, after checking its HTTP status and code."""
+    assert reply.status_code == status, reply.text
+    payload = reply.json()
+    assert payload["code"] == code, payload
+    assert set(payload) == {"code", "msg", "data"}
+    return payload["data"]
+
+
+def settled_account(sim, name="main"):
+    """An account as GET /__sim__/state shows it, once the due repays are settled."""
+    deadline = time.monotonic() + 5
+    while True:
+        state = sim.state()
+        if state["pending"] == 0 or time.monotonic() > deadline:
+            return next(acc for acc in state["accounts"] if acc["name"] == name)
+        time.sleep(0.05)
+
+
+def post_repay(sim, debt_ccy="USDC", repay=("USDC", "BTC"), **kwargs):
+    return call(sim, "POST", REPAY, {"debtCcy": debt_ccy, "repayCcyList": list(repay)}, **kwargs)
+
+
+# --- signatures and authentication ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("vector", VECTORS, ids=["post", "get", "get-query", "post-spaced-body"])
+def test_signature_vectors(vector):
+    assert sign(vector["secret"], vector["timestamp"], vector["method"], vector["request_path"], vector["body"]) == vector["signature"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=["post", "get", "get-query", "post-spaced-body"])
+def test_simulator_accepts_the_published_signatures_byte_for_byte(sim, vector):
+    state = copy.deepcopy(BASE_STATE)
+    state["accounts"][0].update(secret=vector["secret"], debts={"USDC": "100", "USDT": "10"})
+    sim.reset(state)
+    sim.set_clock_skew(epoch(vector["timestamp"]) - time.time())
+    headers = {"OK-ACCESS-KEY": "sim-live-key-1", "OK-ACCESS-SIGN": vector["signature"], "OK-ACCESS-TIMESTAMP": vector["timestamp"],
+               "OK-ACCESS-PASSPHRASE": "Sim-Pass-1", "Content-Type": "application/json"}
+    reply = requests.request(vector["method"], sim.url + vector["request_path"], data=vector["body"].encode("utf-8") or None,
+                             headers=headers, timeout=5)
+    okx(reply)
+
+
+def test_public_time_needs_no_auth(sim):
+    reply = requests.get(sim.url + "/api/v5/public/time", timeout=5)
+    (data,) = okx(reply)
+    assert abs(int(data["ts"]) / 1000.0 - time.time()) < 2
+
+
+@pytest.mark.parametrize("header, code", [("OK-ACCESS-KEY", "50103"), ("OK-ACCESS-PASSPHRASE", "50104"),
+                                          ("OK-ACCESS-SIGN", "50106"), ("OK-ACCESS-TIMESTAMP", "50107")])
+def test_missing_header(sim, header, code):
+    okx(call(sim, "GET", CONFIG, headers={header: None}), code, 401)
+
+
+@pytest.mark.parametrize("stamp", ["2020-12-08 09:08:57", "1597026383", "2020-12-08T09:08:57Z", "2020-13-45T09:08:57.715Z"])
+def test_unparseable_timestamp(sim, stamp):
+    okx(call(sim, "GET", CONFIG, headers={"OK-ACCESS-TIMESTAMP": stamp}), "50112", 401)
+
+
+def test_timestamp_window_is_30_seconds(sim):
+    okx(call(sim, "GET", CONFIG, clock=time.time() - 31), "50102", 401)
+    okx(call(sim, "GET", CONFIG, clock=time.time() + 31), "50102", 401)
+    okx(call(sim, "GET", CONFIG, clock=time.time() - 25))
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"headers": {"OK-ACCESS-KEY": "no-such-key"}}, "50111"),
+    ({"headers": {"OK-ACCESS-PASSPHRASE": "wrong"}}, "50105"),
+    ({"secret": "wrong-secret"}, "50113"),
+], ids=["unknown-key", "wrong-passphrase", "wrong-secret"])
+def test_credentials(sim, kwargs, code):
+    okx(call(sim, "GET", CONFIG, **kwargs), code, 401)
+
+
+def test_signature_covers_the_exact_body_bytes(sim):
+    compact = json.dumps({"debtCcy": "USDC", "repayCcyList": ["USDC"]}, separators=(",", ":"))
+    stamp = iso(time.time())
+    headers = {"OK-ACCESS-KEY": "sim-live-key-1", "OK-ACCESS-SIGN": sign("SIM-SECRET-1", stamp, "POST", REPAY, compact),
+               "OK-ACCESS-TIMESTAMP": stamp, "OK-ACCESS-PASSPHRASE": "Sim-Pass-1", "Content-Type": "application/json"}
+    spaced = json.dumps({"debtCcy": "USDC", "repayCcyList": ["USDC"]})
+    okx(requests.post(sim.url + REPAY, data=spaced, headers=headers, timeout=5), "50113", 401)
+    assert settled_account(sim)["history"] == []
+
+
+def test_signature_covers_the_query_string(sim):
+    path = BALANCE + "?ccy=BTC"
+    stamp = iso(time.time())
+    headers = {"OK-ACCESS-KEY": "sim-live-key-1", "OK-ACCESS-SIGN": sign("SIM-SECRET-1", stamp, "GET", BALANCE, ""),
+               "OK-ACCESS-TIMESTAMP": stamp, "OK-ACCESS-PASSPHRASE": "Sim-Pass-1"}
+    okx(requests.get(sim.url + path, headers=headers, timeout=5), "50113", 401)
+    okx(call(sim, "GET", path))
+
+
+@pytest.mark.parametrize("name, demo_header", [("main", "1"), ("demo", None)], ids=["live-key-on-demo", "demo-key-on-live"])
+def test_environment_mismatch(sim, name, demo_header):
+    okx(call(sim, "GET", CONFIG, account=name, headers={"x-simulated-trading": demo_header}), "50101", 401)
+
+
+def test_demo_key_with_demo_header(sim):
+    okx(post_repay(sim, "USDT", ["USDT"], account="demo"))
+    assert settled_account(sim, "demo")["debts"] == {}
+
+
+def test_read_only_key_reads_but_cannot_repay(sim):
+    okx(call(sim, "GET", CONFIG, account="reader"))
+    okx(post_repay(sim, "USDT", ["USDT"], account="reader"), "50120", 200)
+    assert settled_account(sim, "reader")["history"] == []
+
+
+# --- account mode, rate limits --------------------------------------------------------------------------------------
+
+def test_one_click_repay_is_spot_mode_only(sim):
+    (config,) = okx(call(sim, "GET", CONFIG, account="margin"))
+    assert config["acctLv"] == "3"
+    okx(post_repay(sim, "USDT", ["USDT"], account="margin"), "51010", 200)
+    okx(call(sim, "GET", CURRENCY_LIST, account="margin"), "51010", 200)
+    assert settled_account(sim, "margin")["debts"] == {"USDT": "10"}
+
+
+def test_auto_borrow_disabled(sim):
+    okx(post_repay(sim, "USDT", ["USDT"], account="noborrow"), "51625", 200)
+
+
+def test_rate_limit_per_user_and_endpoint(sim):
+    first = time.monotonic()
+    okx(post_repay(sim, "USDC", ["USDC"]))
+    okx(post_repay(sim, "ETH", ["USDT"]), "50011", 429)
+    okx(post_repay(sim, "USDT", ["USDT"], account="demo"))
+    okx(call(sim, "GET", CONFIG))
+    assert [record["debtCcy"] for record in settled_account(sim)["history"]] == ["USDC"]
+    time.sleep(max(0.0, first + 2.05 - time.monotonic()))
+    okx(post_repay(sim, "ETH", ["USDT"]))
+    assert [record["debtCcy"] for record in settled_account(sim)["history"]] == ["USDC", "ETH"]
+    assert [entry["code"] for entry in sim.log() if entry["method"] == "POST"] == ["0", "50011", "0", "0"]
+
+
+def test_config_and_balance(sim):
+    (config,) = okx(call(sim, "GET", CONFIG))
+    assert (config["uid"], config["mainUid"], config["acctLv"], config["perm"], config["posMode"]) == (
+        "44800000001", "44800000001", "1", "read_only,trade", "net_mode")
+    (balance,) = okx(call(sim, "GET", BALANCE + "?ccy=USDC,ETH"))
+    details = {detail["ccy"]: detail for detail in balance["details"]}
+    assert set(details) == {"USDC", "ETH"}
+    assert (details["USDC"]["cashBal"], details["USDC"]["liab"], details["USDC"]["crossLiab"], details["USDC"]["eq"]) == (
+        "20", "100", "100", "-80")
+    assert details["ETH"]["availBal"] == "0" and details["ETH"]["liab"] == "10"
+    assert balance["totalEq"] == str(5000 + 60000 + 20 - 100 - 30000)
+
+
+# --- repay semantics --------------------------------------------------------------------------------------------------
+
+def test_repay_runs_then_fills_and_the_currency_list_agrees(sim):
+    sim.reset(dict(copy.deepcopy(BASE_STATE), settle_delay=0.6))
+    (accepted,) = okx(post_repay(sim, "USDC", ["USDC", "BTC"]))
+    assert accepted["debtCcy"] == "USDC" and accepted["repayCcyList"] == ["USDC", "BTC"]
+    (running,) = okx(call(sim, "GET", HISTORY))
+    assert (running["status"], running["fillDebtSz"], running["ordIdInfo"]) == ("running", "0", [])
+    assert running["ts"] != accepted["ts"] and 0 < int(accepted["ts"]) - int(running["ts"]) < 10
+    main = settled_account(sim)
+    (record,) = main["history"]
+    assert (record["status"], record["fillDebtSz"]) == ("filled", "100")
+    (order,) = record["ordIdInfo"]
+    assert {k: order[k] for k in ("instId", "ordType", "side", "px", "sz", "fillPx", "fillSz", "state")} == {
+        "instId": "BTC-USDC", "ordType": "ioc", "side": "sell", "px": "60000", "sz": "0.00133334", "fillPx": "60000",
+        "fillSz": "0.00133334", "state": "filled"}
+    assert main["debts"] == {"ETH": "10"}
+    assert main["balances"] == {"USDT": "5000", "BTC": "0.99866666"}
+    (listing,) = okx(call(sim, "GET", CURRENCY_LIST))
+    assert listing["debtData"] == [{"debtCcy": "ETH", "debtAmt": "10"}]
+    assert listing["repayData"] == [{"repayCcy": "USDT", "repayAmt": "5000"}, {"repayCcy": "BTC", "repayAmt": "0.99866666"}]
+
+
+@pytest.mark.parametrize("repay, fill, debts, balances, orders", [
+    (["BTC", "USDT"], "10", {"USDC": "100"}, {"USDT": "5000", "BTC": "0.5", "USDC": "20"}, [("ETH-BTC", "buy", "10")]),
+    (["USDT", "BTC"], "10", {"USDC": "100"}, {"BTC": "0.58333333", "USDC": "20"},
+     [("ETH-USDT", "buy", "1.66666666"), ("ETH-BTC", "buy", "8.33333334")]),
+    (["USDT"], "1.66666666", {"USDC": "100", "ETH": "8.33333334"}, {"BTC": "1", "USDC": "20"}, [("ETH-USDT", "buy", "1.66666666")]),
+    (["SOL", "USDT"], "1.66666666", {"USDC": "100", "ETH": "8.33333334"}, {"BTC": "1", "USDC": "20"},
+     [("ETH-USDT", "buy", "1.66666666")]),
+], ids=["first-currency-covers-all", "priority-order", "partial", "empty-currency-skipped"])
+def test_repay_in_priority_order(sim, repay, fill, debts, balances, orders):
+    okx(post_repay(sim, "ETH", repay))
+    main = settled_account(sim)
+    (record,) = main["history"]
+    assert (record["status"], record["fillDebtSz"]) == ("filled", fill)
+    assert [(order["instId"], order["side"], order["sz"]) for order in record["ordIdInfo"]] == orders
+    assert main["debts"] == debts
+    assert main["balances"] == balances
+
+
+def test_repay_with_nothing_available_fails(sim):
+    okx(post_repay(sim, "ETH", ["SOL"]))
+    main = settled_account(sim)
+    assert [(record["status"], record["fillDebtSz"], record["ordIdInfo"]) for record in main["history"]] == [("failed", "0", [])]
+    assert main["debts"] == {"USDC": "100", "ETH": "10"}
+
+
+def test_no_debt_in_that_currency(sim):
+    reply = post_repay(sim, "BTC", ["USDT"])
+    okx(reply, "51000", 200)
+    assert reply.json()["msg"] == "Parameter debtCcy error"
+    assert settled_account(sim)["history"] == []
+
+
+@pytest.mark.parametrize("text, content_type, code, status, msg", [
+    ('{"repayCcyList":["USDC"]}', None, "50014", 400, "Parameter debtCcy can not be empty."),
+    ('{"debtCcy":"","repayCcyList":["USDC"]}', None, "50014", 400, "Parameter debtCcy can not be empty."),
+    ('{"debtCcy":5,"repayCcyList":["USDC"]}', None, "51000", 400, "Parameter debtCcy error"),
+    ('{"debtCcy":"NOPECOIN","repayCcyList":["USDC"]}', None, "51000", 400, "Parameter debtCcy error"),
+    ('{"debtCcy":"usdc","repayCcyList":["USDC"]}', None, "51000", 400, "Parameter debtCcy error"),
+    ('{"debtCcy":"USDC"}', None, "50014", 400, "Parameter repayCcyList can not be empty."),
+    ('{"debtCcy":"USDC","repayCcyList":[]}', None, "50014", 400, "Parameter repayCcyList can not be empty."),
+    ('{"debtCcy":"USDC","repayCcyList":"USDC"}', None, "51000", 400, "Parameter repayCcyList error"),
+    ('{"debtCcy":"USDC","repayCcyList":["USDC","USDC"]}', None, "51000", 400, "Parameter repayCcyList error"),
+    ('{"debtCcy":"USDC","repayCcyList":["NOPECOIN"]}', None, "51000", 400, "Parameter repayCcyList error"),
+    ("debtCcy=USDC&repayCcyList=USDC", None, "50002", 400, "JSON syntax error"),
+    ('["USDC"]', None, "50002", 400, "JSON syntax error"),
+    ("", None, "50000", 400, "Body for POST request cannot be empty."),
+    ('{"debtCcy":"USDC","repayCcyList":["USDC"]}', "text/plain", "50006", 400, 'Invalid Content-Type. Please use "application/JSON".'),
+], ids=["no-debtCcy", "empty-debtCcy", "number-debtCcy", "unknown-debtCcy", "lower-case-debtCcy", "no-list", "empty-list",
+        "string-list", "duplicate", "unknown-repay-ccy", "form-body", "array-body", "empty-body", "content-type"])
+def test_repay_parameters(sim, text, content_type, code, status, msg):
+    reply = call(sim, "POST", REPAY, text=text, headers={"Content-Type": content_type} if content_type else None)
+    okx(reply, code, status)
+    assert reply.json()["msg"] == msg
+    assert settled_account(sim)["history"] == []
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("", ["d", "c", "b"]),
+    ("?limit=2", ["d", "c"]),
+    ("?after={c}", ["c", "b"]),
+    ("?before={c}", ["d", "c"]),
+    ("?after={c}&before={c}", ["c"]),
+])
+def test_history_window_and_paging(sim, query, expected):
+    now = int(time.time() * 1000)
+    stamps = {"a": now - 8 * 86400 * 1000, "b": now - 3000, "c": now - 2000, "d": now - 1000}
+    state = copy.deepcopy(BASE_STATE)
+    state["accounts"][0]["history"] = [{"debtCcy": name, "repayCcyList": ["USDT"], "fillDebtSz": "1", "status": "filled",
+                                        "ts": str(stamp), "ordIdInfo": []} for name, stamp in stamps.items()]
+    sim.reset(state)
+    data = okx(call(sim, "GET", HISTORY + query.format(**stamps)))
+    assert [record["debtCcy"] for record in data] == expected
+
+
+@pytest.mark.parametrize("query", ["?limit=0", "?limit=101", "?limit=ten", "?after=yesterday"])
+def test_history_bad_parameters(sim, query):
+    okx(call(sim, "GET", HISTORY + query), "51000", 400)
+
+
+# --- faults ------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fault, status, code, executed", [
+    ({"kind": "busy"}, 503, "50013", False),
+    ({"kind": "busy", "status": 429}, 429, "50013", False),
+    ({"kind": "unavailable"}, 503, "50001", False),
+    ({"kind": "system_error"}, 500, "50026", False),
+    ({"kind": "endpoint_timeout"}, 400, "50004", False),
+    ({"kind": "endpoint_timeout", "apply": True}, 400, "50004", True),
+    ({"kind": "http_500"}, 500, None, False),
+    ({"kind": "non_json"}, 502, None, False),
+], ids=["busy", "busy-429", "unavailable", "system-error", "endpoint-timeout", "endpoint-timeout-applied", "http-500", "non-json"])
+def test_fault_replies(sim, fault, status, code, executed):
+    sim.set_faults([dict(fault, path=REPAY, method="POST")])
+    reply = post_repay(sim)
+    assert reply.status_code == status
+    if code is None:
+        with pytest.raises(ValueError):
+            reply.json()
+    else:
+        okx(reply, code, status)
+    assert len(settled_account(sim)["history"]) == int(executed)
+    (entry,) = sim.log()
+    assert (entry["fault"], entry["http_status"], entry["code"], entry["debt_ccy"]) == (fault["kind"], status, code, "USDC")
+    if not executed:
+        okx(post_repay(sim))
+
+
+@pytest.mark.parametrize("apply", [False, True])
+def test_fault_drop(sim, apply):
+    sim.set_faults([{"path": REPAY, "method": "POST", "kind": "drop", "apply": apply}])
+    with pytest.raises(requests.ConnectionError):
+        post_repay(sim)
+    assert len(settled_account(sim)["history"]) == int(apply)
+    (entry,) = sim.log()
+    assert (entry["fault"], entry["applied"], entry["http_status"]) == ("drop", apply, None)
+
+
+def test_fault_slow_applies_then_the_reply_is_lost(sim):
+    sim.set_faults([{"path": REPAY, "method": "POST", "kind": "slow", "delay": 1.0}])
+    with pytest.raises(requests.ReadTimeout):
+        post_repay(sim, timeout=0.3)
+    assert [record["status"] for record in settled_account(sim)["history"]] == ["filled"]
+    (entry,) = sim.log()
+    assert (entry["fault"], entry["code"], entry["http_status"]) == ("slow", "0", 200)
+
+
+def test_faults_match_path_and_method_and_are_consumed_in_order(sim):
+    sim.set_faults([{"path": REPAY, "method": "POST", "kind": "busy", "times": 2}, {"kind": "unavailable"}])
+    okx(call(sim, "GET", CONFIG), "50001", 503)
+    okx(post_repay(sim), "50013", 503)
+    okx(post_repay(sim), "50013", 503)
+    assert sim.faults() == []
+    okx(post_repay(sim))
+    assert [entry["fault"] for entry in sim.log()] == ["unavailable", "busy", "busy", None]
+
+
+def test_bad_fault_list_is_refused(sim):
+    with pytest.raises(urllib.error.HTTPError, match="400"):
+        sim.set_faults([{"kind": "meteor"}])
+
+
+# --- clock, log, admin, process -----------------------------------------------------------------------------------------
+
+def test_clock_skew(sim):
+    sim.set_clock_skew(120)
+    okx(call(sim, "GET", CONFIG), "50102", 401)
+    (server,) = okx(requests.get(sim.url + "/api/v5/public/time", timeout=5))
+    offset = int(server["ts"]) / 1000.0 - time.time()
+    assert 118 < offset < 122
+    okx(call(sim, "GET", CONFIG, clock=time.time() + offset))
+    assert [entry["code"] for entry in sim.log()] == ["50102", "0", "0"]
+
+
+def test_request_log_never_holds_secrets(sim):
+    okx(call(sim, "GET", CONFIG))
+    okx(call(sim, "GET", CONFIG, headers={"OK-ACCESS-PASSPHRASE": "wrong"}), "50105", 401)
+    okx(post_repay(sim))
+    entries = sim.log()
+    assert [(e["method"], e["path"], e["uid"], e["code"], e["http_status"]) for e in entries] == [
+        ("GET", CONFIG, "44800000001", "0", 200), ("GET", CONFIG, None, "50105", 401), ("POST", REPAY, "44800000001", "0", 200)]
+    assert entries[2]["debt_ccy"] == "USDC"
+    assert all(e["key"].startswith("sim-") and e["key"] != "sim-live-key-1" for e in entries)
+    assert all(entries[0]["time"] <= e["time"] and entries[0]["monotonic"] <= e["monotonic"] for e in entries)
+    text = json.dumps(entries) + json.dumps(sim.state())
+    for secret in ("SIM-SECRET-1", "Sim-Pass-1", "sim-live-key-1"):
+        assert secret not in text
+    with open(sim.log_path, encoding="utf-8") as handle:
+        assert [json.loads(line) for line in handle][-3:] == entries
+
+
+def test_unknown_path_and_wrong_method(sim):
+    assert call(sim, "GET", "/api/v5/no/such/endpoint").status_code == 404
+    okx(call(sim, "GET", REPAY), "50115", 405)
+
+
+def test_reset_restores_the_state(sim):
+    okx(post_repay(sim, "USDC", ["USDC"]))
+    assert settled_account(sim)["debts"] == {"USDC": "80", "ETH": "10"}
+    sim.reset(copy.deepcopy(BASE_STATE))
+    assert settled_account(sim)["debts"] == {"USDC": "100", "ETH": "10"} and sim.log() == []
+
+
+def test_harness_reports_a_bad_state(tmp_path):
+    with pytest.raises(RuntimeError, match="accounts"):
+        start_simulator({"no": "accounts"}, str(tmp_path / "bad"))
+
+
+def test_sigterm_stops_the_process(tmp_path):
+    simulator = start_simulator(BASE_STATE, str(tmp_path / "stop"))
+    okx(requests.get(simulator.url + "/api/v5/public/time", timeout=5))
+    simulator.stop()
+    assert simulator.proc.returncode == 0
