@@ -72,7 +72,10 @@ HINTS = {
     "50114": "the authorization is invalid: check api_key, api_secret and api_passphrase",
     "50120": "the API key lacks the permission this call needs: grant it the Trade permission in OKX",
     "50030": "the API key has no permission to use this API: grant it the Trade permission in OKX",
+    "50014": "OKX says a required parameter is empty: check debt_ccy and repay_ccy_list",
     "51000": "OKX rejected a parameter: check debt_ccy and repay_ccy_list",
+    "51012": "OKX does not know this currency: check debt_ccy and repay_ccy_list",
+    "51625": "one-click repay needs auto-borrow: enable it for the account in OKX",
     "51010": "the account mode does not allow this: one-click repay works only for accounts in Spot mode (acctLv 1)",
 }
 
