@@ -15,7 +15,7 @@ STAGE := $(STAGE_ROOT)/ansible_collections/cryptoops/okx
 INSTALLED := $(BUILD)/installed
 MODULES := okx_one_click_repay okx_one_click_repay_info
 
-.PHONY: help test venv venv-oldest stage units units-oldest sanity build-install lint changelog-lint clean
+.PHONY: help test venv venv-oldest stage units units-oldest sanity build-install lint changelog-lint simulator e2e demo clean
 
 help:
 	@echo "make test          every check CI runs: units (2.21 and oldest 2.19), sanity, build + install + ansible-doc, lint"
@@ -23,8 +23,11 @@ help:
 	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
 	@echo "make sanity        ansible-test sanity over the whole collection"
 	@echo "make build-install build the tarball, install it into build/installed, ansible-doc each module"
+	@echo "make simulator     the OKX simulator's own tests"
+	@echo "make e2e           end-to-end: ansible-playbook with the installed collection against the OKX simulator"
+	@echo "make demo          run the example playbook against a seeded simulator: check mode, for real, again"
 
-test: units units-oldest sanity build-install lint
+test: sanity lint units units-oldest build-install simulator e2e
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/requirements.txt
@@ -74,6 +77,15 @@ lint: venv changelog-lint
 
 changelog-lint: venv
 	$(VENV)/bin/antsibull-changelog lint
+
+simulator: venv
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/simulator
+
+e2e: build-install
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 tests/e2e
+
+demo: build-install
+	$(VENV)/bin/python hack/demo.py
 
 clean:
 	rm -rf $(BUILD)
