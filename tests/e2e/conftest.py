@@ -82,9 +82,12 @@ class Run:
         return matches[-1]
 
 
-@pytest.fixture
-def playbook(tmp_path, sim):
-    """Run a playbook text with ansible-playbook against the simulator: playbook(text, *args, env=..., creds=...)."""
+def playbook_runner(tmp_path, credentials):
+    """A function that runs a playbook text with ansible-playbook: run(text, *args, env=..., creds=True).
+
+    ``credentials`` (OKX_* variables) are in the environment unless creds=False; ``env`` adds or overrides.
+    Everything a run writes stays under tmp_path, so tests can search it for leaked secrets.
+    """
     work = tmp_path / "run"
     work.mkdir()
     private_tmp = tmp_path / "tmp"
@@ -104,7 +107,6 @@ def playbook(tmp_path, sim):
             "ANSIBLE_LOCAL_TEMP": str(private_tmp / "ansible-local"),
             "ANSIBLE_HOME": str(private_tmp / "ansible-home"),
             "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORCE_COLOR": "0",
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
             "ANSIBLE_LOCALHOST_WARNING": "0",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
@@ -112,8 +114,7 @@ def playbook(tmp_path, sim):
             "RESULT_LOG": results_file,
         })
         if creds:
-            run_env.update({"OKX_API_URL": sim.url, "OKX_API_KEY": "e2e-live-key",
-                            "OKX_API_SECRET": SECRET, "OKX_API_PASSPHRASE": PASSPHRASE})
+            run_env.update(credentials)
         run_env.update(env or {})
         proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
                               + list(args), cwd=str(work), env=run_env, capture_output=True, text=True, timeout=300)
@@ -122,3 +123,10 @@ def playbook(tmp_path, sim):
     run.tmp = private_tmp
     run.work = work
     return run
+
+
+@pytest.fixture
+def playbook(tmp_path, sim):
+    """Run a playbook against the simulator, as the main account unless told otherwise."""
+    return playbook_runner(tmp_path, {"OKX_API_URL": sim.url, "OKX_API_KEY": "e2e-live-key",
+                                      "OKX_API_SECRET": SECRET, "OKX_API_PASSPHRASE": PASSPHRASE})
