@@ -9,7 +9,7 @@ max=${2:-3.99}
 candidates=(python3.14 python3.13 python3.12 python3.11 python3)
 if command -v pyenv >/dev/null 2>&1; then
   root=$(pyenv root)
-  while IFS= read -r v; do candidates+=("$v"); done < <(ls -d "$root"/versions/3.*/bin/python3 2>/dev/null | sort -rV)
+  while IFS= read -r v; do candidates+=("$v"); done < <(printf "%s\n" "$root"/versions/3.*/bin/python3 | sort -rV)
 fi
 check="import sys; v = sys.version_info[:2]; sys.exit(0 if tuple(map(int, '$min'.split('.'))) <= v <= tuple(map(int, '$max'.split('.'))) else 1)"
 for c in "${candidates[@]}"; do

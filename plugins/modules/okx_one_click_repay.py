@@ -18,7 +18,7 @@ description:
     With no debt in O(debt_ccy) it changes nothing and posts nothing.
   - OKX accepts the repay and settles it asynchronously; O(wait=true) polls the repay history until it is final.
 author:
-  - cryptoops.okx developers
+  - cryptoops.okx developers (@cryptoops)
 options:
   debt_ccy:
     description:

@@ -17,7 +17,7 @@ description:
     7 days (C(GET /api/v5/trade/one-click-repay-history-v2)).
   - Changes nothing.
 author:
-  - cryptoops.okx developers
+  - cryptoops.okx developers (@cryptoops)
 options:
   history:
     description:

@@ -117,7 +117,7 @@ def playbook_runner(tmp_path, credentials):
             run_env.update(credentials)
         run_env.update(env or {})
         proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
-                              + list(args), cwd=str(work), env=run_env, capture_output=True, text=True, timeout=300)
+                              + list(args), cwd=str(work), env=run_env, capture_output=True, text=True, timeout=300, check=False)
         return Run(proc, results_file)
 
     run.tmp = private_tmp
