@@ -92,6 +92,7 @@ build-install: venv
 	done
 
 lint: venv changelog-lint
+	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint
 
 changelog-lint: venv
 	$(VENV)/bin/antsibull-changelog lint
