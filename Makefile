@@ -15,7 +15,7 @@ STAGE := $(STAGE_ROOT)/ansible_collections/cryptoops/okx
 INSTALLED := $(BUILD)/installed
 MODULES := okx_one_click_repay okx_one_click_repay_info
 
-.PHONY: help test venv venv-oldest stage units units-oldest sanity sanity-target-pythons build-install lint changelog-lint simulator e2e demo clean
+.PHONY: help test venv venv-oldest stage units units-oldest sanity sanity-target-pythons build-install lint changelog-lint simulator e2e molecule runner demo clean
 
 help:
 	@echo "make test          every check CI runs: units (2.21 and oldest 2.19), sanity, build + install + ansible-doc, lint"
@@ -102,6 +102,9 @@ simulator: venv
 
 e2e: build-install
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 tests/e2e
+
+molecule: build-install
+	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test
 
 demo: build-install
 	$(VENV)/bin/python hack/demo.py
