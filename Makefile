@@ -27,7 +27,7 @@ help:
 	@echo "make e2e           end-to-end: ansible-playbook with the installed collection against the OKX simulator"
 	@echo "make demo          run the example playbook against a seeded simulator: check mode, for real, again"
 
-test: sanity lint units units-oldest build-install simulator e2e
+test: sanity lint units units-oldest build-install simulator molecule runner e2e
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/requirements.txt
@@ -105,6 +105,9 @@ e2e: build-install
 
 molecule: build-install
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test
+
+runner: build-install
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -v tests/awx
 
 demo: build-install
 	$(VENV)/bin/python hack/demo.py
