@@ -86,10 +86,10 @@ def private_data_dir(root, sim, accounts):
     return root
 
 
-def run_job(root, ident):
+def run_job(root, ident, cmdline=None):
     # AWX passes fact_cache_type="jsonfile" for job templates with use_fact_cache.
     return ansible_runner.run(private_data_dir=root, playbook="one_click_repay.yml", ident=ident, quiet=True,
-                              fact_cache_type="jsonfile",
+                              fact_cache_type="jsonfile", cmdline=cmdline,
                               settings={"suppress_ansible_output": True})
 
 
@@ -118,6 +118,14 @@ def cached_fact(root, ident, host, name):
 def test_scheduled_job_repays_every_account_then_changes_nothing(sim, tmp_path):
     root = private_data_dir(str(tmp_path / "pdd"), sim, ["okx-main", "okx-sub"])
 
+    # A job in check mode (its own private data dir: runner keeps cmdline in env/cmdline for later runs).
+    checked = run_job(private_data_dir(str(tmp_path / "pdd-check"), sim, ["okx-main", "okx-sub"]), "job-0",
+                      cmdline="--check")
+    assert (checked.status, checked.rc) == ("successful", 0)
+    assert checked.stats["changed"] == {"okx-main": 1, "okx-sub": 1}
+    assert stats_artifact(checked)["okx_repay"]["okx-main"]["check_mode"] is True
+    assert not [e for e in sim.log() if e["method"] == "POST"], "check mode posted a repay"
+
     first = run_job(root, "job-1")
     assert (first.status, first.rc) == ("successful", 0)
     repays = host_events(first, "runner_item_on_ok", "Repay one debt after another (the module keeps OKX's rate limit)")
@@ -126,7 +134,7 @@ def test_scheduled_job_repays_every_account_then_changes_nothing(sim, tmp_path):
     summary = stats_artifact(first)["okx_repay"]
     assert sorted(summary) == ["okx-main", "okx-sub"]
     assert sorted(r["debt_ccy"] for r in summary["okx-main"]["repaid"]) == ["ETH", "USDC"]
-    assert all(r["ts"] and r["status"] == "filled" for r in summary["okx-main"]["repaid"])
+    assert all(r["ts"] and r["status"] == "filled" for r in summary["okx-main"]["repaid"]), summary
     assert summary["okx-main"]["debts_before"] == {"USDC": "40", "ETH": "0.01"}
     assert summary["okx-main"]["debts_left"] == {} and summary["okx-sub"]["debts_left"] == {}
     # AWX's fact cache (ansible-runner's jsonfile cache) holds each account's last maintenance.
