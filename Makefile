@@ -18,13 +18,16 @@ MODULES := okx_one_click_repay okx_one_click_repay_info
 .PHONY: help test venv venv-oldest stage units units-oldest sanity sanity-target-pythons build-install lint changelog-lint simulator e2e molecule runner demo clean
 
 help:
-	@echo "make test          every check CI runs: units (2.21 and oldest 2.19), sanity, build + install + ansible-doc, lint"
+	@echo "make test          every check CI runs: sanity, lint, units (2.21 and oldest 2.19), build + install + ansible-doc,"
+	@echo "                   simulator, molecule, runner, e2e"
 	@echo "make units         unit tests with ansible-core 2.21"
 	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
 	@echo "make sanity        ansible-test sanity over the whole collection"
 	@echo "make build-install build the tarball, install it into build/installed, ansible-doc each module"
 	@echo "make simulator     the OKX simulator's own tests"
 	@echo "make e2e           end-to-end: ansible-playbook with the installed collection against the OKX simulator"
+	@echo "make molecule      the role's molecule scenario against the simulator (converge, idempotence, verify)"
+	@echo "make runner        playbooks/one_click_repay.yml as an AWX job, through ansible-runner, against the simulator"
 	@echo "make demo          run the example playbook against a seeded simulator: check mode, for real, again"
 
 test: sanity lint units units-oldest build-install simulator molecule runner e2e
