@@ -16,7 +16,8 @@ from .harness import start_simulator
 from .okx_simulator import sign
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(HERE, "signature-vectors.json"), encoding="utf-8") as _handle:
+# OKX signature vectors, shared with the unit tests of the client.
+with open(os.path.join(HERE, "..", "okx-signature-vectors.json"), encoding="utf-8") as _handle:
     VECTORS = json.load(_handle)
 
 REPAY = "/api/v5/trade/one-click-repay-v2"

@@ -26,7 +26,8 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import (
 )
 from ansible_collections.cryptoops.okx.tests.unit.conftest import KEY, PASSPHRASE, SECRET, URL, reply
 
-VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "signature-vectors.json")
+# The vectors of shared/okx/signature-vectors.json (python-okx and ccxt agree on them), shared with the simulator.
+VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "okx-signature-vectors.json")
 CURRENCY_LIST = "/api/v5/trade/one-click-repay-currency-list-v2"
 REPAY = "/api/v5/trade/one-click-repay-v2"
 TIME = "/api/v5/public/time"
