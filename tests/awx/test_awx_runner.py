@@ -49,7 +49,7 @@ def sim(tmp_path):
     simulator.stop()
 
 
-def private_data_dir(root, sim, accounts):
+def private_data_dir(root, sim, accounts, host_vars=None):
     """Lay out a private data dir as AWX does for a job: env/, inventory/, project/."""
     for folder in ("env", "inventory", "project"):
         os.makedirs(os.path.join(root, folder))
@@ -72,6 +72,8 @@ def private_data_dir(root, sim, accounts):
         "okx-margin": {"okx_repay_api_key": "awx-margin-key", "okx_repay_api_secret": SUB_SECRET,
                        "okx_repay_api_passphrase": PASSPHRASE},
     }
+    for name, variables in (host_vars or {}).items():
+        hosts[name].update(variables)
     inventory = {"okx_accounts": {"hosts": dict((name, hosts[name]) for name in accounts)}}
     files = {
         "env/envvars": envvars,
@@ -162,3 +164,17 @@ def test_one_failing_account_does_not_hide_the_others(sim, tmp_path):
     failed = host_events(job, "runner_on_failed", "Fail the account when a debt could not be repaid")
     assert list(failed) == ["okx-margin"]
     assert "Spot mode" in json.dumps(summary["okx-margin"]["failed"])
+
+
+def test_one_failing_debt_does_not_stop_the_others(sim, tmp_path):
+    debts = [{"debt_ccy": "USDC", "repay_ccy_list": ["NOPECOIN", "USDT"]},  # OKX rejects the unknown currency
+             {"debt_ccy": "ETH", "repay_ccy_list": ["USDT"]}]
+    root = private_data_dir(str(tmp_path / "pdd"), sim, ["okx-main"], {"okx-main": {"okx_repay_debts": debts}})
+    job = run_job(root, "job-1")
+    assert (job.status, job.rc) == ("failed", 2)
+    summary = stats_artifact(job)["okx_repay"]["okx-main"]
+    assert [r["debt_ccy"] for r in summary["repaid"]] == ["ETH"]
+    assert [(f["debt_ccy"], f["okx_code"]) for f in summary["failed"]] == [("USDC", "51000")]
+    assert summary["debts_left"] == {"USDC": "40"}
+    failed = host_events(job, "runner_on_failed", "Fail the account when a debt could not be repaid")
+    assert "USDC" in failed["okx-main"]["res"]["msg"]
