@@ -164,9 +164,10 @@ class RateLimiter:
         self._sleep = sleep
 
     def _lock_file(self, path):
-        state_dir = self._state_dir or private_state_dir()
+        if not self._state_dir:
+            self._state_dir = private_state_dir()  # checked once per client, not per request
         name = hashlib.sha256((self._key_hash + path).encode("utf-8")).hexdigest()[:32]
-        return os.path.join(state_dir, name + ".lock")
+        return os.path.join(self._state_dir, name + ".lock")
 
     @contextlib.contextmanager
     def slot(self, path):
