@@ -1,27 +1,50 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""playbooks/one_click_repay.yml run by ansible-runner, the engine of AWX, with a private data dir laid out as
-AWX lays it out: the OKX API credential injected as env vars, extravars, an inventory of several accounts."""
+"""playbooks/one_click_repay.yml run as an AWX job: through ansible-runner, the engine of AWX, with a private data
+dir laid out as AWX lays it out, against the OKX simulator.
+
+What AWX does for a job, and what these tests do the same way (awx/main/tasks/jobs.py):
+- env/extravars and env/settings are files; the job's environment, with what the "OKX API" credential type
+  (awx/credential_type.yml) injects, is passed to ansible-runner directly with suppress_env_files, so no secret is
+  written to env/;
+- inventory/hosts is an executable script printing the inventory as JSON; the sub-accounts' credentials are vaulted
+  host vars, kept encrypted by AWX's inventory import ({"__ansible_vault": ...}), and the job's Vault credential
+  answers the --ask-vault-pass prompt;
+- project/ is the checkout of this repository, the playbook path as the job template names it;
+- the jsonfile fact cache, as for a job template with use_fact_cache.
+
+ansible-runner writes the job's environment, injected secrets included, to artifacts/<ident>/command: each private
+data dir is removed after its test (see docs/awx.md).
+"""
 
 import glob
 import json
 import os
 import shutil
+import stat
 import sys
+import tempfile
 
 import ansible_runner
 import pytest
 import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, REPO)
 
 from tests.simulator.harness import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
-COLLECTIONS_PATH = os.path.join(REPO, "build", "installed")
+# Where `make build-install` installs the built tarball: the collection as an execution environment holds it.
+COLLECTIONS_PATH = os.environ.get("OKX_E2E_COLLECTIONS_PATH", os.path.join(REPO, "build", "installed"))
+PLAYBOOK = "playbooks/one_click_repay.yml"
 MAIN_SECRET = "AWX-MAIN-SECRET-7c1e"
 SUB_SECRET = "AWX-SUB-SECRET-91ab"
 PASSPHRASE = "Awx-Passphrase-3"
+VAULT_PASSWORD = "Awx-Vault-Credential-5d"
+SECRETS = (MAIN_SECRET, SUB_SECRET, PASSPHRASE, VAULT_PASSWORD)
+REPAY_TASK = "Repay one debt after another (the module keeps OKX's rate limit)"
+FAIL_TASK = "Fail the account when a debt could not be repaid"
 
 STATE = {
     "settle_delay": 0.2,
@@ -33,6 +56,7 @@ STATE = {
         {"name": "sub", "uid": "2", "api_key": "awx-sub-key", "secret": SUB_SECRET, "passphrase": PASSPHRASE,
          "env": "live", "acctLv": "1", "perm": "read_only,trade",
          "balances": {"USDT": "10"}, "debts": {"USDT": "8"}},
+        # Not in Spot mode: OKX refuses one-click repay there.
         {"name": "margin", "uid": "3", "api_key": "awx-margin-key", "secret": SUB_SECRET, "passphrase": PASSPHRASE,
          "env": "live", "acctLv": "2", "perm": "read_only,trade",
          "balances": {"USDT": "10"}, "debts": {"USDT": "8"}},
@@ -49,58 +73,91 @@ def sim(tmp_path):
     simulator.stop()
 
 
-def private_data_dir(root, sim, accounts, host_vars=None):
-    """Lay out a private data dir as AWX does for a job: env/, inventory/, project/."""
-    for folder in ("env", "inventory", "project"):
+@pytest.fixture
+def jobs():
+    """Private data dirs, one per job as AWX makes them, removed after the test: their artifacts hold secrets.
+
+    Each has its own tmp/, as each AWX job has its own container: the modules keep their rate-limit lock files
+    there. The dirs sit in the system's temporary directory, not in pytest's deeper tmp_path: ansible-playbook puts
+    a Unix socket under $TMPDIR, and a socket path may not exceed 107 characters.
+    """
+    roots = []
+
+    def new_job_dir():
+        roots.append(tempfile.mkdtemp(prefix="okx-awx-job-"))
+        os.mkdir(os.path.join(roots[-1], "tmp"))
+        return roots[-1]
+
+    yield new_job_dir
+    for root in roots:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def vaulted(value):
+    """A host var as AWX's inventory import keeps a !vault value: still encrypted."""
+    vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode("utf-8")))])
+    return {"__ansible_vault": vault.encrypt(value).decode("ascii")}
+
+
+def account_vars(name):
+    if name == "okx-main":
+        return {}  # its credentials come from the job's OKX API credential (env vars)
+    key = {"okx-sub": "awx-sub-key", "okx-margin": "awx-margin-key"}[name]
+    return {"okx_repay_api_key": key, "okx_repay_api_secret": vaulted(SUB_SECRET),
+            "okx_repay_api_passphrase": vaulted(PASSPHRASE)}
+
+
+def write_job_dir(root, accounts, host_vars=None):
+    """env/, inventory/ and project/ as AWX writes them before it starts ansible-runner."""
+    for folder in ("env", "inventory", "project/playbooks"):
         os.makedirs(os.path.join(root, folder))
-    tmp = os.path.join(root, "tmp")
-    os.makedirs(tmp)
-    envvars = {
-        # What the "OKX API" credential type (awx/credential_type.yml) injects for the job's credential.
-        "OKX_API_KEY": "awx-main-key", "OKX_API_SECRET": MAIN_SECRET, "OKX_API_PASSPHRASE": PASSPHRASE,
-        "OKX_API_URL": sim.url, "OKX_DEMO": "false",
-        # The execution environment: where the collection is installed, and the venv's tools.
-        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "TMPDIR": tmp,
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-    }
-    hosts = {
-        # Its credentials come from the injected env vars.
-        "okx-main": {},
-        # A sub-account: its own credentials from (in real life vaulted) host vars.
-        "okx-sub": {"okx_repay_api_key": "awx-sub-key", "okx_repay_api_secret": SUB_SECRET,
-                    "okx_repay_api_passphrase": PASSPHRASE},
-        "okx-margin": {"okx_repay_api_key": "awx-margin-key", "okx_repay_api_secret": SUB_SECRET,
-                       "okx_repay_api_passphrase": PASSPHRASE},
-    }
+    hostvars = dict((name, account_vars(name)) for name in accounts)
     for name, variables in (host_vars or {}).items():
-        hosts[name].update(variables)
-    inventory = {"okx_accounts": {"hosts": dict((name, hosts[name]) for name in accounts)}}
-    files = {
-        "env/envvars": envvars,
-        "env/extravars": {"okx_repay_hosts": "okx_accounts", "okx_repay_priority": ["USDT", "BTC"]},
-        "env/settings": {"job_timeout": 600, "idle_timeout": 300},
-        "inventory/hosts.yml": inventory,
-    }
+        hostvars[name].update(variables)
+    inventory = {"all": {"children": ["okx_accounts"]}, "okx_accounts": {"hosts": list(accounts)},
+                 "_meta": {"hostvars": hostvars}}
+    script = os.path.join(root, "inventory", "hosts")
+    with open(script, "w") as handle:
+        handle.write("#!%s\nimport sys\nsys.stdout.write(%r)\n" % (sys.executable, json.dumps(inventory)))
+    os.chmod(script, stat.S_IRWXU)
+    # The job template's extra vars (see awx/example-vars.yml) and AWX's runner settings.
+    files = {"env/extravars": {"okx_repay_hosts": "okx_accounts", "okx_repay_priority": ["USDT", "BTC"]},
+             "env/settings": {"job_timeout": 600, "idle_timeout": 300, "suppress_ansible_output": True}}
     for name, content in files.items():
         with open(os.path.join(root, name), "w") as handle:
             yaml.safe_dump(content, handle)
-    shutil.copy(os.path.join(REPO, "playbooks", "one_click_repay.yml"), os.path.join(root, "project"))
+    shutil.copy(os.path.join(REPO, PLAYBOOK), os.path.join(root, "project", PLAYBOOK))
     return root
 
 
-def run_job(root, ident, cmdline=None):
-    # AWX passes fact_cache_type="jsonfile" for job templates with use_fact_cache.
-    return ansible_runner.run(private_data_dir=root, playbook="one_click_repay.yml", ident=ident, quiet=True,
-                              fact_cache_type="jsonfile", cmdline=cmdline,
-                              settings={"suppress_ansible_output": True})
+def run_job(root, sim, ident, check=False):
+    envvars = {
+        # What the job's "OKX API" credential injects (awx/credential_type.yml).
+        "OKX_API_KEY": "awx-main-key", "OKX_API_SECRET": MAIN_SECRET, "OKX_API_PASSPHRASE": PASSPHRASE,
+        "OKX_API_URL": sim.url, "OKX_DEMO": "False",
+        # The execution environment: the installed collection, and the venv's ansible-playbook.
+        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "TMPDIR": os.path.join(root, "tmp"),
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+    }
+    # A job template of job type "check" adds --check; the Vault credential adds --ask-vault-pass and its answer.
+    cmdline = "--ask-vault-pass" + (" --check" if check else "")
+    return ansible_runner.run(private_data_dir=root, playbook=PLAYBOOK, ident=ident, quiet=True,
+                              envvars=envvars, suppress_env_files=True, cmdline=cmdline,
+                              passwords={r"Vault password:\s*?$": VAULT_PASSWORD}, fact_cache_type="jsonfile")
 
 
-def host_events(runner, event, task_suffix):
+def assert_job(runner, status, rc):
+    """The job's status and rc, as AWX shows them; the job's output when they are not the expected ones."""
+    assert (runner.status, runner.rc) == (status, rc), runner.stdout.read()[-4000:]
+
+
+def host_events(runner, event, task):
     return dict((e["event_data"]["host"], e["event_data"]) for e in runner.events
-                if e["event"] == event and e["event_data"].get("task", "").endswith(task_suffix))
+                if e["event"] == event and e["event_data"].get("task") == task)
 
 
 def stats_artifact(runner):
+    """The job's set_stats data, as AWX shows it on the job (artifacts)."""
     stats = [e for e in runner.events if e["event"] == "playbook_on_stats"]
     return stats[-1]["event_data"]["artifact_data"]
 
@@ -117,64 +174,91 @@ def cached_fact(root, ident, host, name):
     return value["value"] if isinstance(value, dict) and "__ansible_type" in value else value
 
 
-def test_scheduled_job_repays_every_account_then_changes_nothing(sim, tmp_path):
-    root = private_data_dir(str(tmp_path / "pdd"), sim, ["okx-main", "okx-sub"])
+def files_holding_secrets(root):
+    found = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                content = handle.read()
+            if any(secret.encode("utf-8") in content for secret in SECRETS):
+                found.append(os.path.relpath(path, root))
+    return sorted(found)
 
-    # A job in check mode (its own private data dir: runner keeps cmdline in env/cmdline for later runs).
-    checked = run_job(private_data_dir(str(tmp_path / "pdd-check"), sim, ["okx-main", "okx-sub"]), "job-0",
-                      cmdline="--check")
-    assert (checked.status, checked.rc) == ("successful", 0)
+
+def assert_no_secret_in_output(runner):
+    text = runner.stdout.read() + json.dumps(list(runner.events))
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_scheduled_job_repays_every_account_then_changes_nothing(sim, jobs):
+    accounts = ["okx-main", "okx-sub"]
+
+    checked = run_job(write_job_dir(jobs(), accounts), sim, "1", check=True)
+    assert_job(checked, "successful", 0)
     assert checked.stats["changed"] == {"okx-main": 1, "okx-sub": 1}
-    assert stats_artifact(checked)["okx_repay"]["okx-main"]["check_mode"] is True
+    would = stats_artifact(checked)["okx_repay"]
+    assert would["okx-main"]["check_mode"] is True and would["okx-main"]["repaid"] == []
+    assert sorted(r["debt_ccy"] for r in would["okx-main"]["would_repay"]) == ["ETH", "USDC"]
+    assert [r["debt_ccy"] for r in would["okx-sub"]["would_repay"]] == ["USDT"]
     assert not [e for e in sim.log() if e["method"] == "POST"], "check mode posted a repay"
 
-    first = run_job(root, "job-1")
-    assert (first.status, first.rc) == ("successful", 0)
-    repays = host_events(first, "runner_item_on_ok", "Repay one debt after another (the module keeps OKX's rate limit)")
-    assert sorted(repays) == ["okx-main", "okx-sub"]
+    root = write_job_dir(jobs(), accounts)
+    first = run_job(root, sim, "2")
+    assert_job(first, "successful", 0)
     assert first.stats["changed"] == {"okx-main": 1, "okx-sub": 1}
+    assert first.stats["failures"] == {}
+    repays = host_events(first, "runner_item_on_ok", REPAY_TASK)
+    assert sorted(repays) == ["okx-main", "okx-sub"]
+    # One event per host and task: the role ran for each account, on the controller.
+    assert repays["okx-sub"]["res"]["debt_ccy"] == "USDT" and repays["okx-sub"]["res"]["status"] == "filled"
     summary = stats_artifact(first)["okx_repay"]
-    assert sorted(summary) == ["okx-main", "okx-sub"]
+    assert sorted(summary) == accounts
+    assert summary["okx-main"]["debts_before"] == {"USDC": "40", "ETH": "0.01"}
     assert sorted(r["debt_ccy"] for r in summary["okx-main"]["repaid"]) == ["ETH", "USDC"]
     assert all(r["ts"] and r["status"] == "filled" for r in summary["okx-main"]["repaid"]), summary
-    assert summary["okx-main"]["debts_before"] == {"USDC": "40", "ETH": "0.01"}
     assert summary["okx-main"]["debts_left"] == {} and summary["okx-sub"]["debts_left"] == {}
-    # AWX's fact cache (ansible-runner's jsonfile cache) holds each account's last maintenance.
-    assert cached_fact(root, "job-1", "okx-sub", "okx_repay_summary")["repaid"][0]["debt_ccy"] == "USDT"
+    # AWX's fact cache (the job's jsonfile cache) holds each account's last maintenance.
+    assert cached_fact(root, "2", "okx-sub", "okx_repay_summary")["repaid"][0]["debt_ccy"] == "USDT"
 
-    second = run_job(root, "job-2")
-    assert (second.status, second.rc) == ("successful", 0)
+    second = run_job(write_job_dir(jobs(), accounts), sim, "3")
+    assert_job(second, "successful", 0)
     assert not any(second.stats["changed"].values())
+    assert stats_artifact(second)["okx_repay"]["okx-main"]["repaid"] == []
     assert len([e for e in sim.log() if e["method"] == "POST"]) == 3
 
-    # The secrets reach the job's output and events masked, if at all. (The runner's artifacts/<ident>/command
-    # keeps the environment, injected secrets included: AWX keeps that private; see docs/awx.md.)
-    for runner in (first, second):
-        text = runner.stdout.read() + json.dumps(list(runner.events))
-        assert MAIN_SECRET not in text and SUB_SECRET not in text and PASSPHRASE not in text
+    # The secrets reach neither the job's output nor its events. On disk they are only in the runner's record of
+    # the environment (the sub-account's secret is nowhere in plain text: its host vars stay vaulted).
+    for runner in (checked, first, second):
+        assert_no_secret_in_output(runner)
+    assert files_holding_secrets(root) == ["artifacts/2/command"]
+    with open(os.path.join(root, "artifacts", "2", "command")) as handle:
+        command = handle.read()
+    assert SUB_SECRET not in command and VAULT_PASSWORD not in command
+    assert sorted(os.listdir(os.path.join(root, "env"))) == ["extravars", "settings"]
 
 
-def test_one_failing_account_does_not_hide_the_others(sim, tmp_path):
-    root = private_data_dir(str(tmp_path / "pdd"), sim, ["okx-main", "okx-margin"])
-    job = run_job(root, "job-1")
-    assert (job.status, job.rc) == ("failed", 2)
+def test_one_failing_account_does_not_hide_the_others(sim, jobs):
+    job = run_job(write_job_dir(jobs(), ["okx-main", "okx-margin"]), sim, "1")
+    assert_job(job, "failed", 2)
     assert job.stats["failures"] == {"okx-margin": 1}
     summary = stats_artifact(job)["okx_repay"]
     assert summary["okx-main"]["debts_left"] == {}
-    failed = host_events(job, "runner_on_failed", "Fail the account when a debt could not be repaid")
+    failed = host_events(job, "runner_on_failed", FAIL_TASK)
     assert list(failed) == ["okx-margin"]
     assert "Spot mode" in json.dumps(summary["okx-margin"]["failed"])
+    assert_no_secret_in_output(job)
 
 
-def test_one_failing_debt_does_not_stop_the_others(sim, tmp_path):
+def test_one_failing_debt_does_not_stop_the_others(sim, jobs):
     debts = [{"debt_ccy": "USDC", "repay_ccy_list": ["NOPECOIN", "USDT"]},  # OKX rejects the unknown currency
              {"debt_ccy": "ETH", "repay_ccy_list": ["USDT"]}]
-    root = private_data_dir(str(tmp_path / "pdd"), sim, ["okx-main"], {"okx-main": {"okx_repay_debts": debts}})
-    job = run_job(root, "job-1")
-    assert (job.status, job.rc) == ("failed", 2)
+    job = run_job(write_job_dir(jobs(), ["okx-main"], {"okx-main": {"okx_repay_debts": debts}}), sim, "1")
+    assert_job(job, "failed", 2)
     summary = stats_artifact(job)["okx_repay"]["okx-main"]
     assert [r["debt_ccy"] for r in summary["repaid"]] == ["ETH"]
     assert [(f["debt_ccy"], f["okx_code"]) for f in summary["failed"]] == [("USDC", "51000")]
     assert summary["debts_left"] == {"USDC": "40"}
-    failed = host_events(job, "runner_on_failed", "Fail the account when a debt could not be repaid")
+    failed = host_events(job, "runner_on_failed", FAIL_TASK)
     assert "USDC" in failed["okx-main"]["res"]["msg"]
