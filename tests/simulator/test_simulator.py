@@ -12,8 +12,8 @@ import urllib.error
 import pytest
 import requests
 
-from .harness import start_simulator
-from .okx_simulator import sign
+from tests.simulator.harness import start_simulator
+from tests.simulator.okx_simulator import sign
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # OKX signature vectors, shared with the unit tests of the client.
