@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark: the role through ansible-playbook vs a careful python-okx script, on the same simulated fleet.
+
+Run from the repository root (README.md beside this file says more):
+  .venv/bin/python -m tests.bench.run_bench --accounts 100 --debts 3 --forks 20 [--json build/bench/result.json]
+"""
+
+import argparse
+import collections
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+if __package__ in (None, ""):
+    # Run as a script (python tests/bench/run_bench.py): import from the repository root, as `python -m` from it does.
+    sys.path.insert(0, REPO)
+
+# pylint: disable=wrong-import-position
+from tests.bench.fleet_state import fleet  # noqa: E402
+from tests.simulator.harness import start_simulator  # noqa: E402
+
+CURRENCY_LIST = "/api/v5/trade/one-click-repay-currency-list-v2"
+REPAY = "/api/v5/trade/one-click-repay-v2"
+HISTORY = "/api/v5/trade/one-click-repay-history-v2"
+RATE_LIMITED_ENDPOINTS = (CURRENCY_LIST, REPAY, HISTORY)
+INTERVAL = 2.0  # OKX: 1 request / 2 s per uid on each of them
+BIN = os.path.dirname(sys.executable)
+COLLECTIONS_PATH = os.environ.get("OKX_BENCH_COLLECTIONS_PATH", os.path.join(REPO, "build", "installed"))
+RUNNERS = ("ansible", "sdk")
+
+
+def write_json(path, data):
+    """Write ``data`` as JSON (also valid YAML, which is what the inventory files are read as)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1)
+
+
+def private_env(work):
+    """The environment of a runner: no OKX_* or ANSIBLE_* from ours, a private TMPDIR and HOME."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OKX_", "ANSIBLE_"))}
+    for name in ("tmp", "home"):
+        os.makedirs(os.path.join(work, name), exist_ok=True)
+    env.update(TMPDIR=os.path.join(work, "tmp"), HOME=os.path.join(work, "home"))
+    return env
+
+
+def ansible_command(state, sim_url, work, forks):
+    """An inventory directory (group okx_accounts, credentials as host vars) and the ansible-playbook command."""
+    inventory = os.path.join(work, "inventory")
+    os.makedirs(os.path.join(inventory, "host_vars"))
+    os.makedirs(os.path.join(inventory, "group_vars"))
+    hosts = [account["name"] for account in state["accounts"]]
+    write_json(os.path.join(inventory, "hosts.yml"), {"okx_accounts": {"hosts": {host: None for host in hosts}}})
+    write_json(os.path.join(inventory, "group_vars", "okx_accounts.yml"), {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "okx_repay_api_url": sim_url,
+    })
+    for account in state["accounts"]:
+        write_json(os.path.join(inventory, "host_vars", account["name"] + ".yml"), {
+            "okx_repay_api_key": account["api_key"],
+            "okx_repay_api_secret": account["secret"],
+            "okx_repay_api_passphrase": account["passphrase"],
+        })
+    env = private_env(work)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
+        ANSIBLE_HOST_KEY_CHECKING="False",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+        ANSIBLE_DISPLAY_OK_HOSTS="False",
+        ANSIBLE_DISPLAY_SKIPPED_HOSTS="False",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="False",
+        ANSIBLE_LOCALHOST_WARNING="False",
+    )
+    command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, "cryptoops.okx.one_click_repay", "-f", str(forks)]
+    return command, env
+
+
+def sdk_command(state, sim_url, work, forks, result_dir):
+    """The accounts file and the command of the python-okx script."""
+    accounts = os.path.join(work, "accounts.json")
+    write_json(accounts, {"api_url": sim_url, "accounts": [
+        {key: account[key] for key in ("name", "api_key", "secret", "passphrase")} for account in state["accounts"]]})
+    command = [sys.executable, os.path.join(HERE, "sdk_fleet.py"), accounts, "--threads", str(forks),
+               "--out", os.path.join(result_dir, "sdk-accounts.json")]
+    return command, private_env(work)
+
+
+def simulator_cpu(sim):
+    """CPU seconds (user + system) the simulator process has used so far."""
+    if hasattr(sim, "cpu_seconds"):
+        return sim.cpu_seconds()
+    with open("/proc/%d/stat" % sim.proc.pid, encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()  # fields[0] is field 3 (state) of proc(5)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
+def children_cpu():
+    """CPU seconds (user + system) of the finished child processes, their own children included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(log, final_state):
+    """What the simulator saw during a run: requests, 50011s, smallest gap, repays per debt, debts left."""
+    calls = collections.defaultdict(list)
+    repays = collections.Counter()
+    per_endpoint = collections.Counter()
+    for entry in log:
+        path = entry["path"].split("?", 1)[0]
+        per_endpoint[entry["method"] + " " + path] += 1
+        if path in RATE_LIMITED_ENDPOINTS and entry["uid"]:
+            calls[(entry["uid"], path)].append(entry["monotonic"])
+        if path == REPAY and entry["method"] == "POST" and entry["code"] == "0":
+            repays[(entry["uid"], entry["debt_ccy"])] += 1
+    gaps = []
+    for (_uid, path), times in calls.items():
+        times.sort()
+        gaps.extend((later - earlier, path) for earlier, later in zip(times, times[1:]))
+    smallest = min(gaps, default=(None, None))
+    return {
+        "requests": len(log),
+        "requests_per_endpoint": dict(sorted(per_endpoint.items())),
+        "rate_limited": sum(1 for entry in log if entry["code"] == "50011"),
+        "smallest_gap": None if smallest[0] is None else round(smallest[0], 4),
+        "smallest_gap_endpoint": smallest[1],
+        "repays_per_debt_max": max(repays.values(), default=0),
+        "debts_left": sum(len(account["debts"]) for account in final_state["accounts"]),
+    }
+
+
+def run_one(name, command, env, cwd, sim, state, output_path, timeout):
+    """Reset the simulator, run one runner to its end and measure it."""
+    sim.reset(state)
+    sim_cpu = simulator_cpu(sim)
+    cpu = children_cpu()
+    started = time.monotonic()
+    with open(output_path, "w", encoding="utf-8") as output:
+        proc = subprocess.run(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, timeout=timeout, check=False)
+    wall = time.monotonic() - started
+    result = {"runner": name, "exit_status": proc.returncode, "wall_seconds": round(wall, 3),
+              "cpu_seconds": round(children_cpu() - cpu, 3), "simulator_cpu_seconds": round(simulator_cpu(sim) - sim_cpu, 3),
+              "output": output_path}
+    result.update(measure(sim.log(), sim.state()))
+    result["problems"] = problems(result)
+    return result
+
+
+def problems(result):
+    """Why a run is not acceptable (empty when it is)."""
+    found = []
+    if result["exit_status"] != 0:
+        found.append("exit status %d" % result["exit_status"])
+    if result["debts_left"]:
+        found.append("%d debts left" % result["debts_left"])
+    if result["rate_limited"]:
+        found.append("%d 50011 replies" % result["rate_limited"])
+    if result["smallest_gap"] is not None and result["smallest_gap"] < INTERVAL:
+        found.append("gap of %.3f s on %s" % (result["smallest_gap"], result["smallest_gap_endpoint"]))
+    if result["repays_per_debt_max"] > 1:
+        found.append("a debt repaid %d times" % result["repays_per_debt_max"])
+    return found
+
+
+def tail(path, lines=40):
+    """The last lines of a file."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return "".join(handle.readlines()[-lines:])
+
+
+def table(report):
+    """The report as readable text."""
+    runs = report["runners"]
+    rows = [
+        ("wall time (s)", "wall_seconds", "%.1f"),
+        ("CPU of the runner (s)", "cpu_seconds", "%.1f"),
+        ("CPU of the simulator (s)", "simulator_cpu_seconds", "%.1f"),
+        ("requests", "requests", "%d"),
+        ("50011 replies", "rate_limited", "%d"),
+        ("smallest gap per uid+endpoint (s)", "smallest_gap", "%.3f"),
+        ("repay POSTs per debt (max)", "repays_per_debt_max", "%d"),
+        ("debts left", "debts_left", "%d"),
+        ("exit status", "exit_status", "%d"),
+    ]
+    lines = ["OKX one-click repay: %(accounts)d accounts x %(debts)d debts, %(forks)d forks/threads" % report,
+             "%-36s %12s %12s" % ("", "ansible", "python-okx")]
+    for label, key, form in rows:
+        cells = ["-" if runs[name][key] is None else form % runs[name][key] for name in RUNNERS]
+        lines.append("%-36s %12s %12s" % (label, cells[0], cells[1]))
+    lines.append("floor: ceil(%d / %d) x %d x %.0f s = %.1f s" % (
+        report["accounts"], report["forks"], report["debts"], INTERVAL, report["floor_seconds"]))
+    lines.append("wall(ansible) / wall(python-okx) = %.2f" % report["ratio"])
+    for name in RUNNERS:
+        if runs[name]["problems"]:
+            lines.append("%s: NOT OK: %s" % (name, "; ".join(runs[name]["problems"])))
+    return "\n".join(lines)
+
+
+def version(package):
+    """An installed package's version, or None."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def main(argv=None):
+    """Run both runners on the same fleet; print the table, write the JSON; non-zero when a run is not acceptable."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--accounts", type=int, default=100, help="simulated accounts (default 100)")
+    parser.add_argument("--debts", type=int, default=3, help="debts per account (default 3)")
+    parser.add_argument("--forks", type=int, default=20, help="ansible forks, and threads of the SDK script (default 20)")
+    parser.add_argument("--json", default=os.path.join(REPO, "build", "bench", "result.json"), help="result file")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds each runner may take (default 3600)")
+    args = parser.parse_args(argv)
+    if not os.path.isdir(os.path.join(COLLECTIONS_PATH, "ansible_collections", "cryptoops", "okx")):
+        parser.error("the collection is not installed in %s: run `make build-install` first" % COLLECTIONS_PATH)
+
+    result_dir = os.path.dirname(os.path.abspath(args.json))
+    os.makedirs(result_dir, exist_ok=True)
+    state = fleet(args.accounts, args.debts)
+    report = {"accounts": args.accounts, "debts": args.debts, "forks": args.forks,
+              "floor_seconds": math.ceil(args.accounts / args.forks) * args.debts * INTERVAL,
+              "settle_delay": state["settle_delay"], "cpus": os.cpu_count(),
+              "versions": {"python": sys.version.split()[0], "ansible-core": version("ansible-core"),
+                           "python-okx": version("python-okx")},
+              "runners": {}}
+    work = tempfile.mkdtemp(prefix="okx-bench-")
+    try:
+        with start_simulator(state, os.path.join(work, "simulator")) as sim:
+            for name in RUNNERS:
+                run_dir = os.path.join(work, name)
+                os.makedirs(run_dir)
+                if name == "ansible":
+                    command, env = ansible_command(state, sim.url, run_dir, args.forks)
+                else:
+                    command, env = sdk_command(state, sim.url, run_dir, args.forks, result_dir)
+                print("running %s ..." % name, flush=True)
+                report["runners"][name] = run_one(name, command, env, run_dir, sim, state,
+                                                  os.path.join(result_dir, name + ".log"), args.timeout)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    runs = report["runners"]
+    report["ratio"] = runs["ansible"]["wall_seconds"] / runs["sdk"]["wall_seconds"]
+    report["ok"] = not any(runs[name]["problems"] for name in RUNNERS)
+    write_json(args.json, report)
+    for name in RUNNERS:
+        if runs[name]["exit_status"] != 0:
+            print("--- last lines of %s (%s) ---\n%s" % (name, runs[name]["output"], tail(runs[name]["output"])))
+    print(table(report))
+    print("result: %s" % args.json)
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
