@@ -50,6 +50,10 @@ class Sim:
         """Offset the server clock by this many seconds."""
         return self._admin("POST", "clock", {"skew": seconds})
 
+    def configure(self, **settings):
+        """Change settle_delay and/or history_lag (seconds) for the repays posted from now on."""
+        return self._admin("POST", "config", settings)
+
     def reset(self, state):
         """Start over from a new state: accounts, no faults, no skew, empty log and rate windows."""
         return self._admin("POST", "reset", state)

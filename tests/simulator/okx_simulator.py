@@ -15,6 +15,7 @@ import heapq
 import hmac
 import itertools
 import json
+import math
 import re
 import signal
 import socket
@@ -162,6 +163,13 @@ def amounts(book, where):
     return result
 
 
+def seconds(name, value):
+    """A duration from the state or /__sim__/config: a non-negative finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError("%s must be a non-negative finite number of seconds: %r" % (name, value))
+    return float(value)
+
+
 def put(book, ccy, amount):
     """Set an amount in a book, dropping it when it reaches zero."""
     if amount > 0:
@@ -264,7 +272,8 @@ class Account:
         self.spot_borrow = bool(spec.get("enableSpotBorrow", True))
         self.balances = amounts(spec.get("balances"), "account %s balances" % self.name)
         self.debts = amounts(spec.get("debts"), "account %s debts" % self.name)
-        self.history = copy.deepcopy(spec.get("history", []))
+        # (monotonic time from which GET history shows it, record): the state's own records show at once.
+        self.history = [(0.0, record) for record in copy.deepcopy(spec.get("history", []))]
         self.u_time = now_ms
 
     def can(self, permission):
@@ -277,7 +286,7 @@ class Account:
                 "perm": self.perm, "enableSpotBorrow": self.spot_borrow, "key": key_id(self.api_key),
                 "balances": {ccy: fmt(value) for ccy, value in self.balances.items()},
                 "debts": {ccy: fmt(value) for ccy, value in self.debts.items()},
-                "history": self.history}
+                "history": [record for _shows, record in self.history]}
 
 
 class Simulator:
@@ -303,10 +312,11 @@ class Simulator:
         prices = amounts(dict(DEFAULT_PRICES, **state.get("prices", {})), "prices")
         currencies = set(state["currencies"]) if "currencies" in state else set(DEFAULT_CURRENCIES).union(
             prices, *[set(account.balances) | set(account.debts) for account in accounts])
-        settle_delay = float(state.get("settle_delay", 0.5))
+        settle_delay = seconds("settle_delay", state.get("settle_delay", 0.5))
+        history_lag = seconds("history_lag", state.get("history_lag", 0))
         with self.lock:
             self.accounts, self.keys, self.prices, self.currencies = accounts, keys, prices, currencies
-            self.settle_delay = settle_delay
+            self.settle_delay, self.history_lag = settle_delay, history_lag
             self.skew = 0.0
             self.faults = []
             self.windows = collections.defaultdict(collections.deque)
@@ -496,7 +506,8 @@ class Simulator:
                                if self.can_repay_with(ccy, account)]}]
 
     def repay(self, request, account):
-        """POST /api/v5/trade/one-click-repay-v2: accepted now, settled after settle_delay seconds."""
+        """POST /api/v5/trade/one-click-repay-v2: accepted now, settled after settle_delay seconds, shown by GET history
+        after history_lag seconds (OKX's history is eventually consistent: the two are independent)."""
         if not account.can("trade"):
             raise OkxError("50120")
         debt_ccy, repay_list = self.repay_params(request)
@@ -508,8 +519,9 @@ class Simulator:
         ts = self.now_ms()
         record = {"debtCcy": debt_ccy, "repayCcyList": repay_list, "fillDebtSz": "0", "status": "running",
                   "ts": str(ts - HISTORY_TS_LAG_MS), "ordIdInfo": []}
-        account.history.append(record)
-        heapq.heappush(self.pending, (time.monotonic() + self.settle_delay, next(self.sequence), account, record))
+        now = time.monotonic()
+        account.history.append((now + self.history_lag, record))
+        heapq.heappush(self.pending, (now + self.settle_delay, next(self.sequence), account, record))
         return [{"debtCcy": debt_ccy, "repayCcyList": list(repay_list), "ts": str(ts)}]
 
     def repay_params(self, request):
@@ -584,15 +596,16 @@ class Simulator:
                 "px": price, "sz": fmt(size), "fillPx": price, "fillSz": fmt(size), "state": "filled", "cTime": str(now_ms)}
 
     def repay_history(self, request, account):
-        """GET /api/v5/trade/one-click-repay-history-v2: the last 7 days, newest first."""
+        """GET /api/v5/trade/one-click-repay-history-v2: the last 7 days, newest first, past their history_lag."""
         self.require_spot(account)
         after, before = self.ms_param(request, "after"), self.ms_param(request, "before")
         limit = request.args.get("limit", "100")
         if not limit.isdigit() or not 1 <= int(limit) <= 100:
             raise OkxError("51000", "limit")
         oldest = self.now_ms() - HISTORY_DAYS * 86400 * 1000
-        records = [record for record in account.history
-                   if int(record["ts"]) >= oldest and (after is None or int(record["ts"]) <= after)
+        now = time.monotonic()
+        records = [record for shows, record in account.history
+                   if shows <= now and int(record["ts"]) >= oldest and (after is None or int(record["ts"]) <= after)
                    and (before is None or int(record["ts"]) >= before)]
         records.sort(key=lambda record: int(record["ts"]), reverse=True)
         return records[:int(limit)]
@@ -613,7 +626,7 @@ class Simulator:
         """The test-control API under /__sim__/ (no authentication)."""
         routes = {("GET", "log"): self.admin_log, ("GET", "state"): self.admin_state, ("GET", "faults"): self.admin_faults,
                   ("POST", "faults"): self.admin_set_faults, ("POST", "clock"): self.admin_clock,
-                  ("POST", "reset"): self.admin_reset}
+                  ("POST", "config"): self.admin_config, ("POST", "reset"): self.admin_reset}
         route = routes.get((request.method, request.path[len(ADMIN):]))
         if route is None:
             return json_response({"error": "no admin endpoint %s %s" % (request.method, request.path)}, 404)
@@ -628,11 +641,11 @@ class Simulator:
         return self.entries
 
     def admin_state(self, _request):
-        """GET /__sim__/state: accounts (balances, debts, history), prices, clock skew."""
+        """GET /__sim__/state: accounts (balances, debts, every history record, shown yet or not), prices, clock skew."""
         self.settle_due()
         return {"accounts": [account.view() for account in self.accounts], "prices": {c: fmt(p) for c, p in self.prices.items()},
-                "currencies": sorted(self.currencies), "settle_delay": self.settle_delay, "clock_skew": self.skew,
-                "pending": len(self.pending)}
+                "currencies": sorted(self.currencies), "settle_delay": self.settle_delay, "history_lag": self.history_lag,
+                "clock_skew": self.skew, "pending": len(self.pending)}
 
     def admin_faults(self, _request):
         """GET /__sim__/faults: the faults not consumed yet."""
@@ -647,6 +660,16 @@ class Simulator:
         """POST /__sim__/clock {"skew": seconds}: offset the server clock."""
         self.skew = float(json.loads(request.get_data())["skew"])
         return {"skew": self.skew, "ts": str(self.now_ms())}
+
+    def admin_config(self, request):
+        """POST /__sim__/config {"settle_delay": s, "history_lag": s} (either or both): for the repays posted from now on."""
+        settings = json.loads(request.get_data())
+        if not isinstance(settings, dict) or not set(settings) <= {"settle_delay", "history_lag"}:
+            raise ValueError("config takes a JSON object with settle_delay and/or history_lag: %r" % (settings,))
+        checked = {name: seconds(name, value) for name, value in settings.items()}
+        self.settle_delay = checked.get("settle_delay", self.settle_delay)
+        self.history_lag = checked.get("history_lag", self.history_lag)
+        return {"settle_delay": self.settle_delay, "history_lag": self.history_lag}
 
     def admin_reset(self, request):
         """POST /__sim__/reset with a new state."""

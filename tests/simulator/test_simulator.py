@@ -337,6 +337,56 @@ def test_history_bad_parameters(sim, query):
     okx(call(sim, "GET", HISTORY + query), "51000", 400)
 
 
+# --- asynchronous settlement, history lag ----------------------------------------------------------------------------------
+
+def test_history_lag_hides_a_repay_even_after_it_settled(sim):
+    sim.reset(dict(copy.deepcopy(BASE_STATE), settle_delay=0.05, history_lag=1.0))
+    posted = time.monotonic()
+    okx(post_repay(sim, "USDC", ["USDC"]))
+    okx(post_repay(sim, "USDT", ["USDT"], account="demo"))
+    assert [(r["debtCcy"], r["status"]) for r in settled_account(sim)["history"]] == [("USDC", "filled")]
+    assert okx(call(sim, "GET", HISTORY)) == []
+    assert time.monotonic() - posted < 1.0, "the machine was too slow to see the repay before its history_lag"
+    time.sleep(max(0.0, posted + 1.05 - time.monotonic()))
+    (record,) = okx(call(sim, "GET", HISTORY, account="demo"))
+    assert (record["debtCcy"], record["status"]) == ("USDT", "filled")
+    assert sim.state()["history_lag"] == 1.0
+
+
+def test_history_lag_does_not_hide_the_state_files_own_records(sim):
+    state = copy.deepcopy(BASE_STATE)
+    state["history_lag"] = 3600
+    state["accounts"][0]["history"] = [{"debtCcy": "ETH", "repayCcyList": ["USDT"], "fillDebtSz": "1", "status": "filled",
+                                        "ts": str(int(time.time() * 1000) - 5000), "ordIdInfo": []}]
+    sim.reset(state)
+    assert [record["debtCcy"] for record in okx(call(sim, "GET", HISTORY))] == ["ETH"]
+
+
+def test_config_changes_settle_delay_and_history_lag_for_later_repays(sim):
+    assert sim.configure(settle_delay=60, history_lag=0) == {"settle_delay": 60.0, "history_lag": 0.0}
+    okx(post_repay(sim, "USDC", ["USDC"]))
+    (record,) = okx(call(sim, "GET", HISTORY))
+    assert record["status"] == "running"
+    state = sim.state()
+    assert (state["settle_delay"], state["history_lag"], state["pending"]) == (60.0, 0.0, 1)
+    assert sim.configure(history_lag=2.5) == {"settle_delay": 60.0, "history_lag": 2.5}
+
+
+@pytest.mark.parametrize("settings", [{"settle_delay": -1}, {"history_lag": float("inf")}, {"history_lag": float("nan")},
+                                      {"history_lag": "1"}, {"settle_delay": True}, {"lag": 1}],
+                         ids=["negative", "infinite", "nan", "string", "bool", "unknown-name"])
+def test_config_refuses_bad_values(sim, settings):
+    with pytest.raises(urllib.error.HTTPError, match="400"):
+        sim.configure(**settings)
+    state = sim.state()
+    assert (state["settle_delay"], state["history_lag"]) == (0.2, 0.0)
+
+
+def test_state_file_refuses_a_negative_history_lag(tmp_path):
+    with pytest.raises(RuntimeError, match="history_lag"):
+        start_simulator(dict(BASE_STATE, history_lag=-1), str(tmp_path / "bad"))
+
+
 # --- faults ------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fault, status, code, executed", [
