@@ -77,12 +77,20 @@ ERRORS = {
                    "or repay the debt currency via Easy Convert or spot trading."),
 }
 
-# Fault kinds and the OKX code they answer with (None: not an OKX JSON reply).
+# Fault kinds and the OKX error code they answer with (None: some other reply, see fault_reply).
 FAULT_CODES = {
     "http_500": None, "busy": "50013", "unavailable": "50001", "system_error": "50026",
     "endpoint_timeout": "50004", "slow": None, "drop": None, "non_json": None,
+    "html_200": None, "truncated_json": None, "malformed": None, "drip": None, "rate_limited": "50011",
 }
+# Kinds that execute the request unless the fault says "apply": false ("slow" always does): they spoil the real reply.
+APPLIED_BY_DEFAULT = {"slow", "truncated_json", "malformed", "drip"}
+# The reply spoiled by truncated_json or drip when the request is not executed ("apply": false).
+NOT_EXECUTED_CODE = "50001"
 BAD_GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
+# What a CDN or maintenance page in front of an API serves with HTTP 200.
+HTML_200_PAGE = ("<!DOCTYPE html><html><head><title>OKX</title></head><body><h1>System upgrade in progress</h1>"
+                 "<p>We will be back shortly. Thank you for your patience.</p></body></html>")
 
 DEFAULT_PRICES = {"USDT": "1", "USDC": "1", "DAI": "1", "BTC": "60000", "ETH": "3000", "OKB": "50", "SOL": "150"}
 DEFAULT_CURRENCIES = ("BTC", "ETH", "USDT", "USDC", "DAI", "OKB", "SOL", "XRP", "DOGE", "ADA", "TRX", "TON", "LTC", "BCH",
@@ -207,37 +215,89 @@ def okx_response(code, msg, data, status):
     return response
 
 
+def error_response(code, status=None):
+    """OKX's reply for an error code."""
+    error = OkxError(code, status=status)
+    return okx_response(error.code, error.msg, [], error.status)
+
+
 def check_faults(faults):
-    """Validated copies of the faults posted to /__sim__/faults."""
+    """Validated copies of the faults posted to /__sim__/faults, with the kind's defaults filled in."""
     if not isinstance(faults, list):
         raise ValueError("faults must be a JSON list")
     checked = []
     for fault in faults:
         if not isinstance(fault, dict) or fault.get("kind") not in FAULT_CODES:
             raise ValueError("each fault needs a kind among %s: %r" % (", ".join(sorted(FAULT_CODES)), fault))
-        fault = dict(fault, times=int(fault.get("times", 1)), delay=float(fault.get("delay", 5.0)),
-                     apply=bool(fault.get("apply", False)) or fault["kind"] == "slow")
+        kind = fault["kind"]
+        fault = dict(fault, times=int(fault.get("times", 1)), delay=float(fault.get("delay", 0.0 if kind == "drip" else 5.0)),
+                     apply=bool(fault.get("apply", kind in APPLIED_BY_DEFAULT)) or kind == "slow")
         if fault.get("method"):
             fault["method"] = fault["method"].upper()
         if fault["times"] < 1:
             raise ValueError("times must be at least 1: %r" % fault)
+        if not 0 <= fault["delay"] < math.inf:
+            raise ValueError("delay must be a non-negative finite number of seconds: %r" % fault)
+        if kind == "drip":
+            fault["rate"] = float(fault.get("rate", 1))
+            if not 0 < fault["rate"] < math.inf:
+                raise ValueError("rate must be a positive finite number of bytes per second: %r" % fault)
+        if kind == "malformed" and ("data" in fault) == ("body" in fault):
+            raise ValueError("a malformed fault takes either data or body: %r" % fault)
+        if "status" in fault:
+            fault["status"] = int(fault["status"])
+            if not 100 <= fault["status"] <= 599:
+                raise ValueError("status must be an HTTP status: %r" % fault)
+        if "retry_after" in fault:
+            value = fault["retry_after"]
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)) or "\r" in str(value) or "\n" in str(value):
+                raise ValueError("retry_after must be a one-line string or a number: %r" % fault)
+            fault["retry_after"] = str(value)
         checked.append(fault)
     return checked
 
 
 def fault_reply(fault, response):
-    """What the client gets under a fault (None: the connection is closed without a reply)."""
-    kind = fault["kind"]
-    if kind == "slow":
-        return response
+    """What the client gets under a fault (None: the connection is closed without a reply). ``response`` is the real
+    reply, or None when the request was not executed; slow and drip replies are timed by Simulator.serve."""
+    kind, status = fault["kind"], fault.get("status")
     if kind == "drop":
         return None
-    if kind == "http_500":
-        return Response("Internal Server Error", status=fault.get("status", 500), mimetype="text/plain")
-    if kind == "non_json":
-        return Response(BAD_GATEWAY_PAGE, status=fault.get("status", 502), mimetype="text/html")
-    error = OkxError(FAULT_CODES[kind], status=fault.get("status"))
-    return okx_response(error.code, error.msg, [], error.status)
+    if kind in ("slow", "drip"):
+        reply = response or error_response(NOT_EXECUTED_CODE, status)
+    elif kind == "truncated_json":
+        body = (response or error_response(NOT_EXECUTED_CODE)).get_data()
+        reply = Response(body[:len(body) // 2], status=status or 200, mimetype="application/json")
+    elif kind == "malformed":
+        payload = fault["body"] if "body" in fault else {"code": "0", "msg": "", "data": fault["data"]}
+        reply = json_response(payload, status or 200)
+        if isinstance(payload, dict) and "code" in payload:
+            reply.okx = (payload["code"], payload.get("msg"))
+    elif kind == "http_500":
+        reply = Response("Internal Server Error", status=status or 500, mimetype="text/plain")
+    elif kind == "non_json":
+        reply = Response(BAD_GATEWAY_PAGE, status=status or 502, mimetype="text/html")
+    elif kind == "html_200":
+        reply = Response(HTML_200_PAGE, status=status or 200, mimetype="text/html")
+    else:
+        reply = error_response(FAULT_CODES[kind], status)
+    if "retry_after" in fault:
+        reply.headers["Retry-After"] = fault["retry_after"]
+    return reply
+
+
+def dripping(response, rate, delay):
+    """The same reply with its body sent a byte at a time, ``rate`` bytes a second, after ``delay`` seconds: a client
+    never waits more than 1/rate s for its next read, however long the whole body takes."""
+    body = response.get_data()
+
+    def chunks():
+        start = time.monotonic() + delay
+        for index in range(len(body)):
+            time.sleep(max(0.0, start + index / rate - time.monotonic()))
+            yield body[index:index + 1]
+
+    return Response(chunks(), status=response.status, headers=response.headers)
 
 
 def drop_connection(environ):
@@ -363,6 +423,8 @@ class Simulator:
             time.sleep(fault["delay"])
         if response is None:
             drop_connection(request.environ)
+        if fault is not None and fault["kind"] == "drip":
+            return dripping(response, fault["rate"], fault["delay"])
         return response
 
     def new_entry(self, request):

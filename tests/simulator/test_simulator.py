@@ -344,10 +344,11 @@ def test_history_lag_hides_a_repay_even_after_it_settled(sim):
     posted = time.monotonic()
     okx(post_repay(sim, "USDC", ["USDC"]))
     okx(post_repay(sim, "USDT", ["USDT"], account="demo"))
+    shown = time.monotonic() + 1.0
     assert [(r["debtCcy"], r["status"]) for r in settled_account(sim)["history"]] == [("USDC", "filled")]
     assert okx(call(sim, "GET", HISTORY)) == []
     assert time.monotonic() - posted < 1.0, "the machine was too slow to see the repay before its history_lag"
-    time.sleep(max(0.0, posted + 1.05 - time.monotonic()))
+    time.sleep(max(0.0, shown - time.monotonic()))
     (record,) = okx(call(sim, "GET", HISTORY, account="demo"))
     assert (record["debtCcy"], record["status"]) == ("USDT", "filled")
     assert sim.state()["history_lag"] == 1.0
@@ -398,7 +399,18 @@ def test_state_file_refuses_a_negative_history_lag(tmp_path):
     ({"kind": "endpoint_timeout", "apply": True}, 400, "50004", True),
     ({"kind": "http_500"}, 500, None, False),
     ({"kind": "non_json"}, 502, None, False),
-], ids=["busy", "busy-429", "unavailable", "system-error", "endpoint-timeout", "endpoint-timeout-applied", "http-500", "non-json"])
+    ({"kind": "html_200"}, 200, None, False),
+    ({"kind": "html_200", "apply": True}, 200, None, True),
+    ({"kind": "truncated_json"}, 200, None, True),
+    ({"kind": "truncated_json", "apply": False}, 200, None, False),
+    ({"kind": "malformed", "data": None}, 200, "0", True),
+    ({"kind": "malformed", "data": [], "apply": False}, 200, "0", False),
+    ({"kind": "drip", "rate": 2000}, 200, "0", True),
+    ({"kind": "drip", "rate": 2000, "apply": False}, 503, "50001", False),
+    ({"kind": "rate_limited"}, 429, "50011", False),
+], ids=["busy", "busy-429", "unavailable", "system-error", "endpoint-timeout", "endpoint-timeout-applied", "http-500", "non-json",
+        "html-200", "html-200-applied", "truncated-json", "truncated-json-not-applied", "malformed", "malformed-not-applied",
+        "drip", "drip-not-applied", "rate-limited"])
 def test_fault_replies(sim, fault, status, code, executed):
     sim.set_faults([dict(fault, path=REPAY, method="POST")])
     reply = post_repay(sim)
@@ -407,12 +419,92 @@ def test_fault_replies(sim, fault, status, code, executed):
         with pytest.raises(ValueError):
             reply.json()
     else:
-        okx(reply, code, status)
+        assert reply.json()["code"] == code
     assert len(settled_account(sim)["history"]) == int(executed)
     (entry,) = sim.log()
-    assert (entry["fault"], entry["http_status"], entry["code"], entry["debt_ccy"]) == (fault["kind"], status, code, "USDC")
+    assert (entry["fault"], entry["applied"], entry["http_status"], entry["code"], entry["debt_ccy"]) == (
+        fault["kind"], executed, status, code, "USDC")
     if not executed:
         okx(post_repay(sim))
+
+
+def test_html_200_is_an_html_page_with_status_200(sim):
+    sim.set_faults([{"path": CONFIG, "kind": "html_200"}])
+    reply = call(sim, "GET", CONFIG)
+    assert (reply.status_code, reply.headers["Content-Type"].split(";")[0]) == (200, "text/html")
+    assert reply.text.startswith("<!DOCTYPE html>") and "</html>" in reply.text
+
+
+@pytest.mark.parametrize("apply", [True, False], ids=["executed", "not-executed"])
+def test_truncated_json_is_the_first_half_of_the_reply_with_a_matching_content_length(sim, apply):
+    whole = call(sim, "GET", CONFIG).content if apply else json.dumps(
+        {"code": "50001", "msg": "Service temporarily unavailable. Please try again later.", "data": []}, separators=(",", ":")).encode()
+    sim.set_faults([{"path": CONFIG, "kind": "truncated_json", "apply": apply}])
+    reply = call(sim, "GET", CONFIG)
+    assert reply.status_code == 200 and reply.headers["Content-Type"] == "application/json"
+    assert reply.content == whole[:len(whole) // 2] and int(reply.headers["Content-Length"]) == len(whole) // 2
+    with pytest.raises(ValueError):
+        reply.json()
+
+
+@pytest.mark.parametrize("data", [None, {}, ["x"], [{"debtData": "USDC"}], "", 0], ids=["null", "object", "strings", "wrong-shape",
+                                                                                 "empty-string", "number"])
+def test_malformed_data_in_an_ok_envelope_after_executing(sim, data):
+    sim.set_faults([{"path": REPAY, "method": "POST", "kind": "malformed", "data": data}])
+    reply = post_repay(sim)
+    assert (reply.status_code, reply.json()) == (200, {"code": "0", "msg": "", "data": data})
+    assert len(settled_account(sim)["history"]) == 1
+
+
+@pytest.mark.parametrize("body, code", [({"code": "0", "msg": ""}, "0"), ({"code": "0", "msg": "", "data": {"ts": 1}}, "0"),
+                                        ({"data": []}, None), ([], None), ("ok", None), (None, None)],
+                         ids=["no-data", "data-object", "no-code", "list", "string", "null"])
+def test_malformed_body_is_sent_exactly(sim, body, code):
+    sim.set_faults([{"path": CONFIG, "kind": "malformed", "body": body, "status": 202}])
+    reply = call(sim, "GET", CONFIG)
+    assert (reply.status_code, reply.headers["Content-Type"], reply.json()) == (202, "application/json", body)
+    (entry,) = sim.log()
+    assert (entry["fault"], entry["applied"], entry["http_status"], entry["code"], entry["uid"]) == (
+        "malformed", True, 202, code, "44800000001")
+
+
+def test_drip_sends_the_whole_reply_and_never_starves_a_read_timeout(sim):
+    expected = call(sim, "GET", CONFIG).json()
+    sim.set_faults([{"path": CONFIG, "kind": "drip", "rate": 500, "delay": 0.2}])
+    started = time.monotonic()
+    reply = call(sim, "GET", CONFIG, timeout=(5, 0.6))  # each read waits 0.2 s at most, the whole reply about 1 s
+    elapsed = time.monotonic() - started
+    assert reply.json() == expected and int(reply.headers["Content-Length"]) == len(reply.content)
+    assert elapsed >= 0.2 + (len(reply.content) - 1) / 500.0 > 0.6
+    (entry,) = sim.log()[1:]
+    assert (entry["fault"], entry["applied"], entry["http_status"], entry["code"]) == ("drip", True, 200, "0")
+
+
+def test_drip_rate_is_bytes_per_second(sim):
+    sim.set_faults([{"path": "/api/v5/public/time", "kind": "drip", "rate": 5.0}])
+    with requests.get(sim.url + "/api/v5/public/time", stream=True, timeout=5) as reply:
+        assert reply.headers["Content-Type"] == "application/json"
+        times = []
+        for _ in range(3):
+            assert len(reply.raw.read(1)) == 1
+            times.append(time.monotonic())
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert all(0.15 < gap < 0.6 for gap in gaps), gaps
+
+
+def test_drip_default_rate_is_one_byte_per_second(sim):
+    sim.set_faults([{"kind": "drip"}, {"kind": "drip", "rate": 0.5, "delay": 1}])
+    assert [(fault["rate"], fault["delay"], fault["apply"]) for fault in sim.faults()] == [(1.0, 0.0, True), (0.5, 1.0, True)]
+
+
+@pytest.mark.parametrize("value", ["86400", "inf", "nan", "-1", "abc", "1.5", 120])
+def test_retry_after_is_sent_exactly_as_given(sim, value):
+    sim.set_faults([{"kind": "rate_limited", "retry_after": value}, {"kind": "busy", "retry_after": value}])
+    for code, status in (("50011", 429), ("50013", 503)):
+        reply = call(sim, "GET", CONFIG)
+        okx(reply, code, status)
+        assert reply.headers["Retry-After"] == str(value)
+    assert "Retry-After" not in call(sim, "GET", CONFIG).headers
 
 
 @pytest.mark.parametrize("apply", [False, True])
@@ -444,9 +536,16 @@ def test_faults_match_path_and_method_and_are_consumed_in_order(sim):
     assert [entry["fault"] for entry in sim.log()] == ["unavailable", "busy", "busy", None]
 
 
-def test_bad_fault_list_is_refused(sim):
+@pytest.mark.parametrize("fault", [
+    {"kind": "meteor"}, {"kind": "busy", "times": 0}, {"kind": "slow", "delay": -1}, {"kind": "drip", "rate": 0},
+    {"kind": "drip", "rate": -2}, {"kind": "drip", "rate": "fast"}, {"kind": "malformed"}, {"kind": "malformed", "data": [], "body": {}},
+    {"kind": "busy", "status": 99}, {"kind": "busy", "retry_after": ["1"]}, {"kind": "busy", "retry_after": "1\r\nX-Evil: 1"},
+], ids=["unknown-kind", "times-0", "negative-delay", "rate-0", "negative-rate", "rate-text", "malformed-without-reply",
+        "malformed-with-both", "status-99", "retry-after-list", "retry-after-newline"])
+def test_bad_fault_list_is_refused(sim, fault):
     with pytest.raises(urllib.error.HTTPError, match="400"):
-        sim.set_faults([{"kind": "meteor"}])
+        sim.set_faults([fault])
+    assert sim.faults() == []
 
 
 # --- clock, log, admin, process -----------------------------------------------------------------------------------------
