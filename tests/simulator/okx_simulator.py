@@ -719,8 +719,11 @@ class Simulator:
         return {"faults": len(self.faults)}
 
     def admin_clock(self, request):
-        """POST /__sim__/clock {"skew": seconds}: offset the server clock."""
-        self.skew = float(json.loads(request.get_data())["skew"])
+        """POST /__sim__/clock {"skew": seconds}: offset the server clock, ahead (> 0) or behind (< 0)."""
+        skew = float(json.loads(request.get_data())["skew"])
+        if not math.isfinite(skew):
+            raise ValueError("skew must be a finite number of seconds")
+        self.skew = skew
         return {"skew": self.skew, "ts": str(self.now_ms())}
 
     def admin_config(self, request):
@@ -744,6 +747,10 @@ class QuietRequestHandler(WSGIRequestHandler):
 
     def log_request(self, code="-", size="-"):
         """Log nothing."""
+
+    def date_time_string(self, timestamp=None):
+        """The Date header (RFC 7231) from the simulator's clock, skew included, as a real server's own clock."""
+        return super().date_time_string(self.server.app.now() if timestamp is None else timestamp)
 
 
 def main(argv=None):

@@ -4,8 +4,10 @@
 
 import calendar
 import copy
+import email.utils
 import json
 import os
+import re
 import time
 import urllib.error
 
@@ -550,14 +552,56 @@ def test_bad_fault_list_is_refused(sim, fault):
 
 # --- clock, log, admin, process -----------------------------------------------------------------------------------------
 
-def test_clock_skew(sim):
-    sim.set_clock_skew(120)
+@pytest.mark.parametrize("skew", [120, -120], ids=["server-ahead", "server-behind"])
+def test_clock_skew(sim, skew):
+    sim.set_clock_skew(skew)
     okx(call(sim, "GET", CONFIG), "50102", 401)
     (server,) = okx(requests.get(sim.url + "/api/v5/public/time", timeout=5))
     offset = int(server["ts"]) / 1000.0 - time.time()
-    assert 118 < offset < 122
+    assert skew - 2 < offset < skew + 2
     okx(call(sim, "GET", CONFIG, clock=time.time() + offset))
     assert [entry["code"] for entry in sim.log()] == ["50102", "0", "0"]
+
+
+@pytest.mark.parametrize("skew, code, status", [(35, "50102", 401), (-35, "50102", 401), (25, "0", 200), (-25, "0", 200)],
+                         ids=["ahead-beyond-30s", "behind-beyond-30s", "ahead-within-30s", "behind-within-30s"])
+def test_a_real_clock_timestamp_against_a_skewed_server(sim, skew, code, status):
+    sim.set_clock_skew(skew)
+    okx(call(sim, "GET", CONFIG), code, status)
+
+
+@pytest.mark.parametrize("skew", [-3600, 3600], ids=["behind", "ahead"])
+def test_ts_fields_follow_the_skewed_clock(sim, skew):
+    sim.set_clock_skew(skew)
+    skewed_ms = (time.time() + skew) * 1000
+    (accepted,) = okx(post_repay(sim, "USDC", ["BTC"], clock=time.time() + skew))
+    (record,) = settled_account(sim)["history"]
+    (shown,) = okx(call(sim, "GET", HISTORY, clock=time.time() + skew))
+    (balance,) = okx(call(sim, "GET", BALANCE, clock=time.time() + skew))
+    assert int(record["ts"]) == int(accepted["ts"]) - 3 and shown["ts"] == record["ts"]
+    for stamp in (accepted["ts"], record["ordIdInfo"][0]["cTime"], balance["uTime"]):
+        assert abs(int(stamp) - skewed_ms) < 5000
+
+
+@pytest.mark.parametrize("skew", ["nan", "inf", "soon"])
+def test_clock_skew_must_be_a_finite_number(sim, skew):
+    with pytest.raises(urllib.error.HTTPError, match="400"):
+        sim.set_clock_skew(float(skew) if skew != "soon" else skew)
+    assert sim.state()["clock_skew"] == 0
+
+
+@pytest.mark.parametrize("skew", [0, -7200, 86400])
+def test_every_okx_reply_has_a_date_header_from_the_skewed_clock(sim, skew):
+    sim.set_clock_skew(skew)
+    sim.set_faults([{"path": BALANCE, "kind": "html_200"}])
+    replies = [call(sim, "GET", CONFIG, clock=time.time() + skew), call(sim, "GET", CONFIG), call(sim, "GET", BALANCE),
+               requests.get(sim.url + "/api/v5/public/time", timeout=5)]
+    assert [reply.status_code for reply in replies] == [200, 401 if skew else 200, 200, 200]
+    for reply in replies:
+        (date,) = reply.raw.headers.getlist("Date")
+        assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+                            r"\d\d:\d\d:\d\d GMT", date), date
+        assert abs(email.utils.parsedate_to_datetime(date).timestamp() - (time.time() + skew)) < 3
 
 
 def test_request_log_never_holds_secrets(sim):
