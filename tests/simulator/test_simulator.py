@@ -638,6 +638,19 @@ def test_harness_reports_a_bad_state(tmp_path):
         start_simulator({"no": "accounts"}, str(tmp_path / "bad"))
 
 
+def test_cpu_seconds_counts_the_simulator_process_work(sim):
+    before = sim.cpu_seconds()
+    deadline = time.monotonic() + 10
+    while sim.cpu_seconds() - before < 0.05 and time.monotonic() < deadline:
+        for _ in range(20):
+            requests.get(sim.url + "/api/v5/public/time", timeout=5)
+    after = sim.cpu_seconds()
+    assert 0.05 <= after - before < 10 and before > 0
+    with open("/proc/%d/stat" % sim.proc.pid, encoding="ascii") as handle:
+        fields = handle.read().split()
+    assert after <= (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK") < after + 1
+
+
 def test_sigterm_stops_the_process(tmp_path):
     simulator = start_simulator(BASE_STATE, str(tmp_path / "stop"))
     okx(requests.get(simulator.url + "/api/v5/public/time", timeout=5))
