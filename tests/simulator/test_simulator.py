@@ -10,12 +10,14 @@ import os
 import re
 import time
 import urllib.error
+from decimal import Decimal
 
 import pytest
 import requests
 
 from tests.simulator.harness import start_simulator
 from tests.simulator.okx_simulator import sign
+from tests.simulator.states import account, fleet, state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # OKX signature vectors, shared with the unit tests of the client.
@@ -28,20 +30,16 @@ HISTORY = "/api/v5/trade/one-click-repay-history-v2"
 CONFIG = "/api/v5/account/config"
 BALANCE = "/api/v5/account/balance"
 
-ACCOUNTS = {
-    "main": {"name": "main", "uid": "44800000001", "api_key": "sim-live-key-1", "secret": "SIM-SECRET-1", "passphrase": "Sim-Pass-1",
-             "env": "live", "acctLv": "1", "perm": "read_only,trade",
-             "balances": {"USDT": "5000", "BTC": "1", "USDC": "20"}, "debts": {"USDC": "100", "ETH": "10"}},
-    "demo": {"name": "demo", "uid": "44800000002", "api_key": "sim-demo-key-2", "secret": "SIM-SECRET-2", "passphrase": "Sim-Pass-2",
-             "env": "demo", "balances": {"USDT": "1000"}, "debts": {"USDT": "50"}},
-    "margin": {"name": "margin", "uid": "44800000003", "api_key": "sim-margin-key-3", "secret": "SIM-SECRET-3", "passphrase": "Sim-Pass-3",
-               "acctLv": "3", "balances": {"USDT": "1000"}, "debts": {"USDT": "10"}},
-    "reader": {"name": "reader", "uid": "44800000004", "api_key": "sim-read-key-4", "secret": "SIM-SECRET-4", "passphrase": "Sim-Pass-4",
-               "perm": "read_only", "balances": {"USDT": "1000"}, "debts": {"USDT": "10"}},
-    "noborrow": {"name": "noborrow", "uid": "44800000005", "api_key": "sim-nob-key-5", "secret": "SIM-SECRET-5", "passphrase": "Sim-Pass-5",
-                 "enableSpotBorrow": False, "balances": {"USDT": "1000"}, "debts": {"USDT": "10"}},
-}
-BASE_STATE = {"accounts": list(ACCOUNTS.values()), "prices": {"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, "settle_delay": 0.2}
+# main's credentials are spelled out: the tests sign with them by hand; the others' are derived from their names.
+ACCOUNTS = {spec["name"]: spec for spec in [
+    account("main", uid="44800000001", api_key="sim-live-key-1", secret="SIM-SECRET-1", passphrase="Sim-Pass-1",
+            balances={"USDT": "5000", "BTC": "1", "USDC": "20"}, debts={"USDC": "100", "ETH": "10"}),
+    account("demo", env="demo", balances={"USDT": "1000"}, debts={"USDT": "50"}),
+    account("margin", acct_lv="3", balances={"USDT": "1000"}, debts={"USDT": "10"}),
+    account("reader", perm="read_only", balances={"USDT": "1000"}, debts={"USDT": "10"}),
+    account("noborrow", enableSpotBorrow=False, balances={"USDT": "1000"}, debts={"USDT": "10"}),
+]}
+BASE_STATE = state(*ACCOUNTS.values(), prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.2)
 
 
 @pytest.fixture(name="server", scope="module")
@@ -70,8 +68,9 @@ def epoch(stamp):
 
 
 def call(sim, method, path, body=None, account="main", text=None, headers=None, clock=None, secret=None, timeout=5):
-    """A request signed as OKX documents; ``headers`` entries override (None removes) the computed ones."""
-    acct = ACCOUNTS[account]
+    """A request signed as OKX documents by an account (a name of ACCOUNTS, or an account dict); ``headers`` entries
+    override (None removes) the computed ones."""
+    acct = ACCOUNTS[account] if isinstance(account, str) else account
     if text is None:
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
     stamp = iso(time.time() if clock is None else clock)
@@ -550,6 +549,68 @@ def test_bad_fault_list_is_refused(sim, fault):
     assert sim.faults() == []
 
 
+# --- states.py, scale ---------------------------------------------------------------------------------------------------
+
+def test_account_credentials_are_derived_from_the_name_unless_given():
+    first, again, other = account("alpha"), account("alpha"), account("beta")
+    assert first == again
+    for field in ("uid", "api_key", "secret", "passphrase"):
+        assert first[field] and first[field] != other[field], field
+    assert {k: first[k] for k in ("env", "acctLv", "perm", "balances", "debts")} == {
+        "env": "live", "acctLv": "1", "perm": "read_only,trade", "balances": {}, "debts": {}}
+    given = account("alpha", uid=7, api_key="k", secret="s", passphrase="p", env="demo", acct_lv=2, perm="read_only",
+                    balances={"BTC": 0.5}, debts={"USDT": 10}, enableSpotBorrow=False)
+    assert given == {"name": "alpha", "uid": "7", "api_key": "k", "secret": "s", "passphrase": "p", "env": "demo", "acctLv": "2",
+                     "perm": "read_only", "balances": {"BTC": "0.5"}, "debts": {"USDT": "10"}, "enableSpotBorrow": False}
+
+
+def test_state_takes_accounts_or_names_and_refuses_duplicates():
+    built = state("alpha", account("beta", debts={"USDC": "5"}), prices={"BTC": 1}, currencies=["USDC", "USDT"])
+    assert [spec["name"] for spec in built["accounts"]] == ["alpha", "beta"]
+    assert (built["prices"], built["settle_delay"], built["history_lag"], built["currencies"]) == ({"BTC": "1"}, 0.3, 0, ["USDC", "USDT"])
+    for twins in ((account("alpha"), account("alpha")), (account("a", uid=1), account("b", uid=1)),
+                  (account("a", api_key="k"), account("b", api_key="k"))):
+        with pytest.raises(ValueError, match="share"):
+            state(*twins)
+
+
+def test_fleet_accounts_owe_distinct_priced_debts_and_can_repay_them_all():
+    built = fleet(1000, 3)
+    specs = built["accounts"]
+    assert len(specs) == 1000 and (specs[0]["name"], specs[-1]["name"]) == ("acct0000", "acct0999")
+    for field in ("name", "uid", "api_key", "secret", "passphrase"):
+        assert len({spec[field] for spec in specs}) == 1000, field
+    for spec in specs:
+        assert len(spec["debts"]) == 3 and "USDT" not in spec["debts"]
+        owed_usd = sum(Decimal(amount) * Decimal(built["prices"][ccy]) for ccy, amount in spec["debts"].items())
+        assert owed_usd < Decimal(spec["balances"]["USDT"])
+    assert fleet(2, 12, prefix="bench", history_lag=5)["accounts"][1]["name"] == "bench0001"
+    with pytest.raises(ValueError):
+        fleet(1, 13)
+
+
+def test_a_fleet_of_1000_accounts_repays_and_costs_little_cpu_per_request(sim):
+    built = fleet(1000, 3, settle_delay=0.3, history_lag=0.3)
+    sim.reset(built)
+    some = built["accounts"][::20]
+    before = sim.cpu_seconds()
+    for spec in some:
+        okx(post_repay(sim, "BTC", ["USDT"], account=spec))
+    for spec in some:
+        okx(call(sim, "GET", BALANCE, account=spec))
+    per_request = (sim.cpu_seconds() - before) / (2 * len(some))
+    assert per_request < 0.01, "%.1f ms of simulator CPU per request" % (per_request * 1000)
+    deadline = time.monotonic() + 10
+    while sim.state()["pending"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    accounts = {spec["name"]: spec for spec in sim.state()["accounts"]}
+    assert sum(len(accounts[spec["name"]]["history"]) for spec in some) == len(some)
+    assert all(set(accounts[spec["name"]]["debts"]) == {"USDC", "ETH"} for spec in some)
+    assert set(accounts["acct0001"]["debts"]) == {"USDC", "BTC", "ETH"}
+    (record,) = okx(call(sim, "GET", HISTORY, account=some[-1]))
+    assert (record["debtCcy"], record["status"]) == ("BTC", "filled")
+
+
 # --- clock, log, admin, process -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("skew", [120, -120], ids=["server-ahead", "server-behind"])
@@ -631,6 +692,16 @@ def test_reset_restores_the_state(sim):
     assert settled_account(sim)["debts"] == {"USDC": "80", "ETH": "10"}
     sim.reset(copy.deepcopy(BASE_STATE))
     assert settled_account(sim)["debts"] == {"USDC": "100", "ETH": "10"} and sim.log() == []
+
+
+def test_readme_names_only_files_that_exist():
+    with open(os.path.join(HERE, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    names = set(re.findall(r"\]\(([^)#]+)\)", text)) | set(re.findall(r"`([\w./-]+\.(?:py|json|md|ini|yml))`", text))
+    local = {name for name in names if not name.startswith("http")}
+    assert {"../okx-signature-vectors.json", "states.py", "../../pytest.ini"} <= local
+    assert [name for name in sorted(local) if not os.path.exists(os.path.join(HERE, name))
+            and not os.path.exists(os.path.join(HERE, "..", "..", name))] == []
 
 
 def test_harness_reports_a_bad_state(tmp_path):
