@@ -3,21 +3,30 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # PRIVATE to the cryptoops.okx collection: this module util may change without notice and is not a public API.
-"""The one OKX v5 REST client of the collection: signing, transport, retries, rate limiting, clock sync, errors."""
+"""The one OKX v5 REST client of the collection: signing, transport, deadlines, retries, rate limits, OKX's clock.
+
+It knows OKX in general, not any service: each service's module util declares its endpoints (``Endpoint``: the
+path, OKX's rate limit and what its error codes mean to a user) and validates its replies.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import base64
+import collections
 import contextlib
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
+import math
 import os
 import random
-import tempfile
+import socket
+import ssl
+import threading
 import time
 import traceback
 
@@ -26,30 +35,27 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, but keep the import test quiet
     from urllib import urlencode
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - modules run on POSIX controllers
-    fcntl = None
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import StateDir, boot_id, digest
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
 
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+    from urllib3.util import parse_url
 except ImportError:
     requests = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "cryptoops.okx/%s" % COLLECTION_VERSION
 DEFAULT_API_URL = "https://www.okx.com"
-TIME_PATH = "/api/v5/public/time"
 
-# Shortest spacing between two calls to an endpoint with one API key, from OKX's documented limits
-# (N requests per window => window / N seconds apart; the one-click repay family allows 1 request / 2 s).
-MIN_INTERVAL = {
-    "/api/v5/trade/one-click-repay-v2": 2.0,
-    "/api/v5/trade/one-click-repay-currency-list-v2": 2.0,
-    "/api/v5/trade/one-click-repay-history-v2": 2.0,
-    "/api/v5/account/config": 0.4,
-    "/api/v5/account/balance": 0.2,
-}
+# OKX asks for a wait with Retry-After; a task never sleeps longer than this on its word.
+MAX_RETRY_AFTER = 30.0
+# A clock reading is reused by every process of the user for this long; monotonic clocks drift from OKX's by at
+# most this much (adjtime's slew limit), which widens the reading's uncertainty as it ages.
+CLOCK_READING_TTL = 300.0
+CLOCK_DRIFT = 0.0005
 
 # OKX codes that mean the request was not executed: safe to send again, even a POST.
 NOT_EXECUTED_CODES = frozenset(["50001", "50011", "50013"])
@@ -58,74 +64,51 @@ OUTCOME_UNKNOWN_CODES = frozenset(["50004", "50026"])
 RATE_LIMITED_CODE = "50011"
 TIMESTAMP_EXPIRED_CODE = "50102"
 
-# What the user should do about an OKX error code.
-HINTS = {
-    "50101": "the API key does not match the environment: set demo=true for a demo-trading key, demo=false for a live key",
-    "50102": "the request timestamp is outside OKX's 30 s window: fix the controller clock or set sync_time=true",
-    "50103": "OK-ACCESS-KEY is empty: set api_key (or OKX_API_KEY)",
-    "50104": "OK-ACCESS-PASSPHRASE is empty: set api_passphrase (or OKX_API_PASSPHRASE)",
-    "50105": "the passphrase is wrong: check api_passphrase (or OKX_API_PASSPHRASE) against the one chosen for this API key",
-    "50106": "OK-ACCESS-SIGN is empty: set api_secret (or OKX_API_SECRET)",
-    "50110": "the controller's IP address is not in the API key's IP whitelist: add it in the OKX API key settings",
-    "50111": "the API key is not valid: check api_key (or OKX_API_KEY), and demo for a demo-trading key",
-    "50113": "the signature is invalid: check api_secret (or OKX_API_SECRET) for this API key",
-    "50114": "the authorization is invalid: check api_key, api_secret and api_passphrase",
-    "50120": "the API key lacks the permission this call needs: grant it the Trade permission in OKX",
-    "50030": "the API key has no permission to use this API: grant it the Trade permission in OKX",
-    "50014": "OKX says a required parameter is empty: check debt_ccy and repay_ccy_list",
-    "51000": "OKX rejected a parameter: check debt_ccy and repay_ccy_list",
-    "51012": "OKX does not know this currency: check debt_ccy and repay_ccy_list",
-    "51625": "one-click repay needs auto-borrow: enable it for the account in OKX",
-    "51010": "the account mode does not allow this: one-click repay works only for accounts in Spot mode (acctLv 1)",
-}
 
+class Endpoint:
+    """An OKX REST endpoint as a service declares it.
 
-class OKXError(Exception):
-    """Any failed exchange with OKX. Carries what the user needs, never a header, key or signature.
-
-    ``outcome_unknown`` is set when a request may have been executed although no reply says so
-    (lost or ambiguous reply): such a POST must be reconciled, never blindly sent again.
-    ``never_sent`` is set when the request provably did not reach OKX.
+    ``min_interval``: the shortest spacing of two calls by one user, from OKX's documented limit (N requests per
+    window: window / N seconds; counted per User ID, or per IP address for ``public`` endpoints).
+    ``hints``: what an OKX error code of this endpoint means to the user, naming the option to fix.
     """
 
-    def __init__(self, msg, code=None, okx_msg=None, http_status=None, endpoint=None,
-                 outcome_unknown=False, never_sent=False, retry_after=None):
-        super(OKXError, self).__init__(msg)
-        self.msg = msg
-        self.code = code
-        self.okx_msg = okx_msg
-        self.http_status = http_status
-        self.endpoint = endpoint
-        self.outcome_unknown = outcome_unknown
-        self.never_sent = never_sent
-        self.retry_after = retry_after
+    def __init__(self, method, path, min_interval=0.0, hints=None, public=False):
+        self.method = method
+        self.path = path
+        self.min_interval = min_interval
+        self.hints = hints or {}
+        self.public = public
 
-    @property
-    def user_message(self):
-        text = self.msg
-        if self.endpoint and self.endpoint not in text:
-            text = "%s (%s)" % (text, self.endpoint)
-        hint = HINTS.get(self.code or "")
-        return "%s: %s" % (text, hint) if hint else text
+    def __str__(self):
+        return "%s %s" % (self.method, self.path)
 
-    def as_result(self):
-        """The fields a failed task reports."""
-        return dict(msg=self.user_message, okx_code=self.code, okx_msg=self.okx_msg,
-                    http_status=self.http_status, endpoint=self.endpoint)
+
+# The two endpoints the transport itself needs: OKX's clock, and the account's User ID that rate limits count by.
+PUBLIC_TIME = Endpoint("GET", "/api/v5/public/time", 0.2, public=True)  # 10 requests / 2 s per IP
+ACCOUNT_CONFIG = Endpoint("GET", "/api/v5/account/config", 0.4)  # 5 requests / 2 s per User ID
+
+
+def malformed(endpoint, where, value, expected):
+    """The error for a reply the code did not expect: it names the endpoint and the field, never a traceback."""
+    shown = json.dumps(value) if value is not None else "missing"
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return OKXError("OKX's reply to %s is malformed: %s is %s, expected %s" % (endpoint, where, shown, expected),
+                    kind="malformed", endpoint=endpoint)
 
 
 def sign(secret, timestamp, method, request_path, body=""):
     """OKX's signature: base64(HMAC-SHA256(secret, timestamp + METHOD + requestPath + body))."""
     prehash = timestamp + method.upper() + request_path + body
-    digest = hmac.new(secret.encode("utf-8"), prehash.encode("utf-8"), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
+    digest_bytes = hmac.new(secret.encode("utf-8"), prehash.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest_bytes).decode("ascii")
 
 
-def iso_timestamp(epoch_seconds):
+def iso_timestamp(epoch_ms):
     """ISO 8601 UTC with milliseconds and Z, as OK-ACCESS-TIMESTAMP wants it."""
-    millis = int(round(epoch_seconds * 1000))
-    moment = datetime.datetime.fromtimestamp(millis // 1000, tz=datetime.timezone.utc)
-    return "%s.%03dZ" % (moment.strftime("%Y-%m-%dT%H:%M:%S"), millis % 1000)
+    moment = datetime.datetime.fromtimestamp(epoch_ms // 1000, tz=datetime.timezone.utc)
+    return "%s.%03dZ" % (moment.strftime("%Y-%m-%dT%H:%M:%S"), epoch_ms % 1000)
 
 
 def encode_body(body):
@@ -135,216 +118,348 @@ def encode_body(body):
     return json.dumps(body, separators=(",", ":"), ensure_ascii=True)
 
 
-def private_state_dir():
-    """A directory only this user can use, for the cross-process rate limiter's state."""
-    path = os.path.join(tempfile.gettempdir(), "cryptoops-okx-%d" % os.getuid())
-    try:
-        os.mkdir(path, 0o700)
-    except OSError:
-        pass
-    info = os.lstat(path)
-    if not os.path.isdir(path) or os.path.islink(path) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise OKXError("refusing to use %s for rate-limit state: it must be a directory owned by this user "
-                       "with mode 0700" % path)
-    return path
-
-
-class RateLimiter:
-    """Spaces the calls to each rate-limited endpoint made with one API key, across processes.
-
-    A file lock per (API key, endpoint) serializes parallel forks and loop iterations; the file holds
-    the time the last reply arrived (OKX received that request no later), and the next call waits only
-    for what is left of the interval. File names derive from a hash of the key, never the key itself.
-    """
-
-    def __init__(self, api_key, state_dir=None, clock=time.time, sleep=time.sleep):
-        self._key_hash = hashlib.sha256(api_key.encode("utf-8")).hexdigest()
-        self._state_dir = state_dir
-        self._clock = clock
-        self._sleep = sleep
-
-    def _lock_file(self, path):
-        if not self._state_dir:
-            self._state_dir = private_state_dir()  # checked once per client, not per request
-        name = hashlib.sha256((self._key_hash + path).encode("utf-8")).hexdigest()[:32]
-        return os.path.join(self._state_dir, name + ".lock")
-
-    @contextlib.contextmanager
-    def slot(self, path):
-        """Wait until ``path`` may be called again, hold the slot during the call, then record its end."""
-        interval = MIN_INTERVAL.get(path)
-        if not interval or fcntl is None:
-            yield
-            return
-        fd = os.open(self._lock_file(path), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                last = float(os.read(fd, 64).decode("ascii") or 0)
-            except ValueError:
-                last = 0.0
-            wait = last + interval - self._clock()
-            if wait > 0:
-                self._sleep(min(wait, interval))
-            try:
-                yield
-            finally:
-                os.lseek(fd, 0, os.SEEK_SET)
-                os.ftruncate(fd, 0)
-                os.write(fd, ("%.6f" % self._clock()).encode("ascii"))
-        finally:
-            os.close(fd)
-
-
-def _never_sent(exc):
-    """True when requests failed before any byte of the request could reach the server."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+def is_loopback(host):
+    if host == "localhost":
         return True
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        return type(reason).__name__ == "NewConnectionError"
-    return False
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url(api_url):
+    """``scheme://host[:port]`` of api_url as requests itself parses it, so the host checked is the host contacted.
+
+    https only; http for a loopback host (a local simulator). No user:password@, path, query or fragment.
+    Messages never repeat more of api_url than scheme://host[:port][/path].
+    """
+    if not isinstance(api_url, str) or not api_url.strip():
+        raise OKXError("api_url must be a URL such as https://www.okx.com", kind="config")
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(api_url.strip(), None)
+        url = parse_url(prepared.url)
+    except (requests.exceptions.RequestException, ValueError):
+        raise OKXError("api_url is not a valid URL: use the form https://HOST[:PORT], such as https://www.okx.com",
+                       kind="config")
+    site = "%s://%s%s" % (url.scheme, url.host, ":%d" % url.port if url.port else "")
+    if url.auth:
+        raise OKXError("api_url must not contain a user name or password (user:password@): %s is refused"
+                       % site, kind="config")
+    if url.path not in (None, "", "/"):
+        raise OKXError("api_url must be the site's base URL without a path: use %s, not %s%s (the modules add "
+                       "/api/v5/...)" % (site, site, url.path), kind="config")
+    if url.query is not None or url.fragment is not None:
+        raise OKXError("api_url must not have a query or fragment: use %s" % site, kind="config")
+    if url.scheme == "https" or (url.scheme == "http" and is_loopback(url.host)):
+        return site
+    raise OKXError("api_url must be an https:// URL (http:// is accepted only for a loopback host such as "
+                   "127.0.0.1, for local testing), got %s" % site, kind="config")
+
+
+def parse_retry_after(value):
+    """Seconds from a Retry-After header, or None unless it is a finite, non-negative number."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _failure_kind(exc):
+    """dns, connect or tls (the request never left), or lost (it may have reached OKX): from the exception chain."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, socket.gaierror) or type(exc).__name__ == "NameResolutionError":
+            return "dns"
+        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ProxyError)):
+            return "connect"
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return "tls"  # refused before any request byte; other TLS errors may come mid-reply: lost
+        if type(exc).__name__ == "NewConnectionError" or isinstance(exc, ConnectionRefusedError):
+            return "connect"
+        nested = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = getattr(nested, "reason", None) or nested or exc.__cause__ or exc.__context__
+    return "lost"
+
+
+class Clock:
+    """Wall time, monotonic time and sleep, replaceable in tests."""
+
+    def time(self):
+        return time.time()
+
+    def monotonic(self):
+        return time.monotonic()
+
+    def sleep(self, seconds):
+        time.sleep(seconds)
+
+
+ClockReading = collections.namedtuple("ClockReading", "okx_ms mono uncertainty_ms")
 
 
 class OKXClient:
     """Signed calls to the OKX v5 REST API.
 
-    ``request`` returns the ``data`` list of a reply whose ``code`` is "0" and raises OKXError otherwise.
-    It retries what is safe to retry (see ``_may_retry``), re-syncs the clock once on 50102, and keeps
-    every rate-limited endpoint within OKX's limits through a RateLimiter.
+    ``request`` returns the ``data`` list of a reply whose ``code`` is "0" and raises OKXError otherwise. Each
+    attempt has a deadline of ``timeout`` seconds (connect and the whole reply); what is safe to retry is retried
+    (see ``_may_retry``); 50102 re-reads OKX's clock once; rate-limited endpoints are spaced per User ID across
+    processes. No network I/O happens before the first request.
     """
 
-    def __init__(self, api_key, api_secret, api_passphrase, api_url=DEFAULT_API_URL, demo=False,
-                 validate_certs=True, timeout=10, retries=3, warn=None, limiter=None,
-                 clock=time.time, sleep=time.sleep):
+    def __init__(self, api_key, api_secret, api_passphrase, api_url=DEFAULT_API_URL, demo=False, validate_certs=True,
+                 timeout=10.0, retries=3, sync_time=False, warn=None, state=None, clock=None):
         if requests is None:
-            raise OKXError("the Python library requests is required")
+            raise OKXError("the Python library requests is required", kind="config")
         self._api_key = api_key
         self._api_secret = api_secret
         self._api_passphrase = api_passphrase
-        self._base_url = api_url.rstrip("/")
+        self.base_url = base_url(api_url)
         self._demo = demo
-        self._timeout = timeout
+        self._validate_certs = validate_certs
+        self.timeout = timeout
         self._retries = retries
+        self._sync_time = sync_time
         self._warn = warn or (lambda message: None)
-        self._clock = clock
-        self._sleep = sleep
-        self._limiter = limiter or RateLimiter(api_key, clock=clock, sleep=sleep)
-        self.time_offset = 0.0  # server clock minus local clock, seconds
-        # A Session keeps the connection alive and honours HTTP(S)_PROXY / NO_PROXY from the environment.
-        self._session = requests.Session()
-        self._session.verify = validate_certs
+        self.state = state or StateDir()
+        self.clock = clock or Clock()
+        self._session = None
+        self._reading = None
+        self._uid = None
+        self.key_id = digest(self.base_url, api_key)  # the key's name in the state directory: never the key
 
-    def now_ms(self):
-        """OKX's clock as best known, in milliseconds since the epoch."""
-        return int((self._clock() + self.time_offset) * 1000)
+    # --- OKX's clock ------------------------------------------------------------------------------------------
 
-    def sync_time(self):
-        """Measure the offset of OKX's clock from ours with GET /api/v5/public/time."""
-        started = self._clock()
-        data = self.request("GET", TIME_PATH, auth=False)
-        finished = self._clock()
-        self.time_offset = int(data[0]["ts"]) / 1000.0 - (started + finished) / 2.0
-        return self.time_offset
+    def clock_reading(self, fresh=False):
+        """OKX's time tied to an instant of our monotonic clock, shared by the user's processes for a while."""
+        name = "clock-%s.json" % digest(self.base_url)
+        now = self.clock.monotonic()
+        if not fresh and self._reading is None:
+            saved = self.state.read_json(name) or {}
+            if saved.get("boot") == boot_id() and 0 <= now - saved.get("mono", -1e18) < CLOCK_READING_TTL:
+                self._reading = ClockReading(saved["okx_ms"], saved["mono"], saved["uncertainty_ms"])
+        if fresh or self._reading is None or now - self._reading.mono >= CLOCK_READING_TTL:
+            started = self.clock.monotonic()
+            data = self.request(PUBLIC_TIME)
+            finished = self.clock.monotonic()
+            entry = data[0] if data and isinstance(data[0], dict) else {}
+            ts = entry.get("ts")
+            if not (isinstance(ts, str) and ts.isdigit()):
+                raise malformed(PUBLIC_TIME, "data[0].ts", ts, "OKX's time in milliseconds")
+            self._reading = ClockReading(int(ts), (started + finished) / 2, (finished - started) * 500 + 1)
+            self.state.write_json(name, dict(self._reading._asdict(), boot=boot_id()))
+        return self._reading
 
-    def get(self, path, params=None, auth=True):
-        return self.request("GET", path, params=params, auth=auth)
+    def okx_ms(self, mono):
+        """OKX's time at a monotonic instant of this boot, and how far off it may be (both in ms)."""
+        reading = self.clock_reading()
+        age = abs(mono - reading.mono)
+        return int(reading.okx_ms + (mono - reading.mono) * 1000), reading.uncertainty_ms + age * CLOCK_DRIFT * 1000
 
-    def post(self, path, body):
-        return self.request("POST", path, body=body)
+    def _timestamp_ms(self):
+        """What to sign with: OKX's time when a reading is at hand, else ours (50102 then takes a reading)."""
+        if self._sync_time and self._reading is None:
+            self.clock_reading()
+        if self._reading is not None:
+            return self.okx_ms(self.clock.monotonic())[0]
+        return int(self.clock.time() * 1000)
 
-    def request(self, method, path, params=None, body=None, auth=True):
-        method = method.upper()
+    # --- the account's User ID: OKX counts rate limits per User ID, not per API key ------------------------------
+
+    def user_id(self):
+        """The uid of the key's account: read once from GET /api/v5/account/config, then kept in the state dir."""
+        if self._uid is None:
+            name = "uid-%s.json" % self.key_id
+            self._uid = (self.state.read_json(name) or {}).get("uid")
+            if not (isinstance(self._uid, str) and self._uid.isdigit()):
+                data = self.request(ACCOUNT_CONFIG)
+                uid = data[0].get("uid") if data and isinstance(data[0], dict) else None
+                if not (isinstance(uid, str) and uid.isdigit()):
+                    raise malformed(ACCOUNT_CONFIG, "data[0].uid", uid, "the account's User ID (digits)")
+                self._uid = uid
+                self.state.write_json(name, {"uid": uid})
+        return self._uid
+
+    def _slot_name(self, endpoint):
+        if endpoint.public:
+            user = "ip"
+        elif endpoint is ACCOUNT_CONFIG:
+            user = "key-" + self.key_id  # the uid is what this call finds out
+        else:
+            user = "uid-" + self.user_id()
+        return "rate-%s.lock" % digest(self.base_url, user, endpoint.path)
+
+    # --- requests -----------------------------------------------------------------------------------------------
+
+    def request(self, endpoint, params=None, body=None, on_send=None):
+        """Call ``endpoint``; the ``data`` list of OKX's reply. ``on_send(mono)`` runs just before each send."""
         query = urlencode([(k, v) for k, v in sorted((params or {}).items()) if v is not None])
-        request_path = path + ("?" + query if query else "")
-        body_text = encode_body(body)
+        request_path = endpoint.path + ("?" + query if query else "")
+        return self._request(endpoint, request_path, encode_body(body), on_send)
+
+    def _request(self, endpoint, request_path, body_text, on_send):
         resynced = False
         attempt = 0
         while True:
             try:
-                return self._send(method, path, request_path, body_text, auth)
+                return self._send(endpoint, request_path, body_text, on_send)
             except OKXError as err:
-                if err.code == TIMESTAMP_EXPIRED_CODE and auth and not resynced:
+                if err.code == TIMESTAMP_EXPIRED_CODE and not endpoint.public and not resynced:
                     resynced = True
-                    self._warn("OKX answered 50102 (timestamp expired): measured the clock offset, signing again")
-                    self.sync_time()
+                    self._warn("OKX answered 50102 (timestamp expired): read OKX's clock, signing again")
+                    self.clock_reading(fresh=True)
                     continue
-                if attempt >= self._retries or not self._may_retry(method, err):
+                if attempt >= self._retries or not self._may_retry(endpoint, err):
                     raise
-                delay = self._backoff(attempt, path, err)
+                delay = self._backoff(attempt, endpoint, err)
+                if delay is None:
+                    err.msg += "; OKX asked to retry after %s s, longer than the %d s a task waits" % (
+                        err.retry_after, MAX_RETRY_AFTER)
+                    raise
                 attempt += 1
-                self._warn("%s %s failed (%s); retry %d of %d in %.1f s"
-                           % (method, path, err.msg, attempt, self._retries, delay))
-                self._sleep(delay)
+                self._warn("%s failed (%s); retry %d of %d in %.1f s" % (endpoint, err.msg, attempt, self._retries, delay))
+                self.clock.sleep(delay)
 
     @staticmethod
-    def _may_retry(method, err):
+    def _may_retry(endpoint, err):
         """Anything OKX did not run may be sent again; a GET also when its outcome is unknown."""
         if err.never_sent or err.code in NOT_EXECUTED_CODES or err.http_status == 429:
             return True
-        return method == "GET" and err.outcome_unknown
+        return endpoint.method == "GET" and (err.outcome_unknown or err.kind == "malformed")
 
     @staticmethod
-    def _backoff(attempt, path, err):
-        """Exponential backoff with jitter; never sooner than OKX asks or its rate limit allows."""
-        delay = min(30.0, 0.5 * (2 ** attempt)) * random.uniform(0.5, 1.0)
+    def _backoff(attempt, endpoint, err):
+        """Exponential backoff with jitter, never sooner than OKX's limit or Retry-After; None: asked too long."""
+        if err.retry_after is not None and err.retry_after > MAX_RETRY_AFTER:
+            return None
+        delay = min(MAX_RETRY_AFTER, 0.5 * (2 ** attempt)) * random.uniform(0.5, 1.0)
         if err.code == RATE_LIMITED_CODE or err.http_status == 429:
-            delay = max(delay, MIN_INTERVAL.get(path, 1.0))
-        if err.retry_after:
-            delay = max(delay, err.retry_after)
-        return delay
+            delay = max(delay, endpoint.min_interval or 1.0)
+        return max(delay, err.retry_after or 0.0)
 
-    def _headers(self, method, request_path, body_text, auth):
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    def _headers(self, endpoint, request_path, body_text):
+        headers = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
         if self._demo:
             headers["x-simulated-trading"] = "1"
-        if auth:
-            timestamp = iso_timestamp(self._clock() + self.time_offset)
+        if not endpoint.public:
+            timestamp = iso_timestamp(self._timestamp_ms())
             headers.update({
                 "OK-ACCESS-KEY": self._api_key,
-                "OK-ACCESS-SIGN": sign(self._api_secret, timestamp, method, request_path, body_text),
+                "OK-ACCESS-SIGN": sign(self._api_secret, timestamp, endpoint.method, request_path, body_text),
                 "OK-ACCESS-TIMESTAMP": timestamp,
                 "OK-ACCESS-PASSPHRASE": self._api_passphrase,
             })
         return headers
 
-    def _send(self, method, path, request_path, body_text, auth):
-        endpoint = "%s %s" % (method, path)
-        with self._limiter.slot(path):
-            # Signed after any wait for the limiter, so the timestamp is fresh.
-            headers = self._headers(method, request_path, body_text, auth)
+    def _send(self, endpoint, request_path, body_text, on_send):
+        slot = self._slot_name(endpoint) if endpoint.min_interval else None
+        with (self.state.lock(slot) if slot else contextlib.nullcontext()) as fd:
+            if fd is not None:
+                self._wait_for_slot(fd, endpoint.min_interval)
+            # Signed after any wait for the slot, so the timestamp is fresh.
+            headers = self._headers(endpoint, request_path, body_text)
+            sent = self.clock.monotonic()
+            if on_send:
+                on_send(sent)
             try:
-                response = self._session.request(
-                    method, self._base_url + request_path, headers=headers,
-                    data=body_text.encode("utf-8") if body_text else None, timeout=self._timeout)
+                status, reply_headers, content = self._exchange(endpoint.method, self.base_url + request_path,
+                                                                headers, body_text)
+            except OKXError as err:
+                err.endpoint, err.sent = endpoint, (sent, self.clock.monotonic())
+                raise
+            finally:
+                if fd is not None:
+                    # OKX received the request no later than now: the next call waits from here.
+                    _write_instant(fd, self.clock.monotonic())
+        return self._parse(endpoint, status, reply_headers, content, (sent, self.clock.monotonic()))
+
+    def _wait_for_slot(self, fd, interval):
+        last = _read_instant(fd)
+        wait = min(last + interval - self.clock.monotonic(), interval)
+        if wait > 0:
+            self.clock.sleep(wait)
+
+    def _exchange(self, method, url, headers, body_text):
+        """One HTTP exchange within ``timeout`` seconds in all (connect, send, the whole reply): status, headers, body.
+
+        requests' own timeout bounds each socket read, not the whole reply, so the call runs in a thread that is
+        abandoned (with its session) at the deadline: a reply trickling in cannot hold the task or the rate-limit slot.
+        """
+        session = self._session = self._session or self._new_session()
+        outcome = {}
+
+        def call():
+            try:
+                response = session.request(method, url, headers=headers, data=body_text.encode("utf-8") or None,
+                                           timeout=self.timeout, allow_redirects=False)
+                outcome["reply"] = (response.status_code, response.headers, response.content)
             except requests.exceptions.RequestException as exc:
-                never_sent = _never_sent(exc)
-                what = "could not connect to" if never_sent else "got no reply from"
-                raise OKXError("%s OKX at %s: %s" % (what, self._base_url, type(exc).__name__),
-                               endpoint=endpoint, never_sent=never_sent, outcome_unknown=not never_sent)
-        return self._parse(response, endpoint)
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=call, name="okx-request")
+        worker.daemon = True
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            self._session = None  # the abandoned thread keeps it; the next request gets a new one
+            raise OKXError("got no complete reply from OKX at %s within timeout=%s s" % (self.base_url, self.timeout),
+                           kind="lost", outcome_unknown=True)
+        if "error" in outcome:
+            kind = _failure_kind(outcome["error"])
+            never_sent = kind != "lost"
+            text = {"dns": "could not resolve %s" % parse_url(self.base_url).host,
+                    "connect": "could not connect to OKX at %s" % self.base_url,
+                    "tls": "the TLS certificate of %s could not be verified" % self.base_url,
+                    "lost": "got no reply from OKX at %s" % self.base_url}[kind]
+            raise OKXError("%s: %s" % (text, type(outcome["error"]).__name__), kind=kind, never_sent=never_sent,
+                           outcome_unknown=not never_sent)
+        return outcome["reply"]
+
+    def _new_session(self):
+        # A Session keeps the connection alive and honours HTTP(S)_PROXY / NO_PROXY from the environment.
+        session = requests.Session()
+        session.verify = self._validate_certs
+        return session
 
     @staticmethod
-    def _parse(response, endpoint):
-        status = response.status_code
-        retry_after = None
+    def _parse(endpoint, status, headers, content, sent):
+        """The ``data`` of an OKX success reply; OKXError for anything else, saying whether it may have run."""
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        if 300 <= status < 400:
+            raise OKXError("OKX answered HTTP %d (a redirect, not followed: it would resend the credentials): check "
+                           "api_url" % status, kind="redirect", http_status=status, endpoint=endpoint, never_sent=False,
+                           sent=sent)
         try:
-            retry_after = float(response.headers.get("Retry-After", ""))
-        except ValueError:
-            pass
-        try:
-            payload = response.json()
-        except ValueError:
+            payload = json.loads(content.decode("utf-8"))
+        except ValueError:  # also UnicodeDecodeError
             payload = None
-        if not isinstance(payload, dict) or "code" not in payload:
-            raise OKXError("OKX answered HTTP %d without an OKX JSON reply" % status, http_status=status,
-                           endpoint=endpoint, outcome_unknown=status >= 500, retry_after=retry_after)
-        code = str(payload.get("code"))
-        okx_msg = str(payload.get("msg") or "")
+        if not isinstance(payload, dict) or not isinstance(payload.get("code"), (str, int)):
+            # Not OKX's JSON: a proxy's page, a truncated body. It may come after OKX ran the request.
+            raise OKXError("OKX answered HTTP %d without an OKX JSON reply" % status, kind="http", http_status=status,
+                           endpoint=endpoint, outcome_unknown=status != 404, retry_after=retry_after, sent=sent)
+        code = str(payload["code"])
+        okx_msg = payload.get("msg") if isinstance(payload.get("msg"), str) else ""
         if code == "0" and 200 <= status < 300:
             data = payload.get("data")
-            return data if isinstance(data, list) else []
-        detail = okx_msg or "no message"
-        raise OKXError("OKX error %s: %s" % (code, detail), code=code, okx_msg=okx_msg, http_status=status,
-                       endpoint=endpoint, retry_after=retry_after,
+            if not isinstance(data, list):
+                err = malformed(endpoint, "data", data, "a list")
+                err.outcome_unknown, err.sent = True, sent
+                raise err
+            return data
+        raise OKXError("OKX error %s: %s" % (code, okx_msg or "no message"), code=code, okx_msg=okx_msg,
+                       http_status=status, endpoint=endpoint, retry_after=retry_after, sent=sent,
                        outcome_unknown=code in OUTCOME_UNKNOWN_CODES or (status >= 500 and code not in NOT_EXECUTED_CODES))
+
+
+def _read_instant(fd):
+    """The monotonic instant stored in a rate-limit slot file (0 when empty or unreadable)."""
+    try:
+        return float(os.pread(fd, 32, 0).decode("ascii") or 0)
+    except ValueError:
+        return 0.0
+
+
+def _write_instant(fd, mono):
+    os.pwrite(fd, ("%20.6f" % mono).encode("ascii"), 0)  # fixed width: no truncation needed

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared unit-test fixtures: an OKX client with a fake clock, stubbed HTTP (responses), and module runs."""
+"""Unit-test fixtures (pytest loads this file; shared helpers live in okx_fakes.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,77 +9,64 @@ __metaclass__ = type
 import json
 
 import pytest
-import responses
 
+from ansible.module_utils.common import warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_client
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import OKXClient, RateLimiter
-
-URL = "https://www.okx.com"
-KEY = "unit-key-0123"
-SECRET = "UNIT-SECRET-9f8e7d6c"
-PASSPHRASE = "Unit-Passphrase-42"
-CREDENTIALS = dict(api_key=KEY, api_secret=SECRET, api_passphrase=PASSPHRASE)
-
-
-class FakeClock:
-    """time.time and time.sleep in one: sleeping moves the clock, and every sleep is recorded."""
-
-    def __init__(self, start=1700000000.0):
-        self.now = start
-        self.sleeps = []
-
-    def time(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path, monkeypatch):
-    """Every test gets its own temporary directory, so the limiter's lock files are never shared."""
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    return tmp_path
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import OKXClient
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import StateDir
+from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, URL, FakeClock, FakeOKX, new_mock
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
+def clock(monkeypatch):
+    """The clock of every client a test makes, modules' included: sleeping is instant and moves it."""
+    fake = FakeClock()
+    monkeypatch.setattr(_okx_client, "Clock", lambda: fake)
+    return fake
+
+
+@pytest.fixture
+def state_dir(tmp_path, monkeypatch):
+    """A private state directory per test, for clients and modules alike (OKX_STATE_DIR)."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("OKX_STATE_DIR", str(path))
+    return StateDir(str(path))
 
 
 @pytest.fixture
 def okx():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with new_mock() as mock:
         yield mock
 
 
 @pytest.fixture
-def make_client(clock, tmp_path):
+def fake_okx(clock, okx):
+    """FakeOKX on the test's clock, answering every request; change its settings before the first request."""
+    return FakeOKX(clock).install(okx)
+
+
+@pytest.fixture
+def make_client(clock, state_dir):
     def make(**options):
-        settings = dict(CREDENTIALS, api_url=URL, retries=3, clock=clock.time, sleep=clock.sleep)
+        settings = dict(CREDENTIALS, api_url=URL, retries=3, clock=clock, state=state_dir)
         settings.update(options)
-        settings.setdefault("limiter", RateLimiter(settings["api_key"], state_dir=str(tmp_path),
-                                                   clock=clock.time, sleep=clock.sleep))
         return OKXClient(**settings)
     return make
 
 
-def reply(data=None, code="0", msg="", status=200):
-    """The JSON body and status of an OKX reply."""
-    return dict(json={"code": code, "msg": msg, "data": data if data is not None else []}, status=status)
-
-
 @pytest.fixture
-def run_module(monkeypatch, capsys):
-    """Run a module's main() with these arguments; return its JSON result. Sleeps are instant."""
-    monkeypatch.setattr(_okx_client.time, "sleep", lambda seconds: None)
+def run_module(clock, state_dir, capsys):
+    """Run a module's main() as Ansible would, with these arguments; return its JSON result, its warnings as texts."""
 
     def run(main, args, check_mode=False, diff=False):
+        warnings._global_warnings.clear()  # a module process starts with none
         with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)):
             with pytest.raises(SystemExit):
                 main()
-        return json.loads(capsys.readouterr().out)
+        result = json.loads(capsys.readouterr().out)
+        result["warnings"] = [item if isinstance(item, str) else item["event"]["msg"]
+                              for item in result.get("warnings", [])]
+        return result
     return run
