@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the cryptoops.okx collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE to the cryptoops.okx collection: this module util may change without notice and is not a public API.
+"""Which debts of an account to repay, from what, and which to skip: a pure function of one read, on Decimals."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import collections
+
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import (
+    ZERO,
+    normalize_currency,
+    okx_amount,
+    user_amount,
+)
+
+DEFAULT_PRIORITY = ("USDT", "USDC", "BTC", "ETH")
+USD = "USD"
+
+Policy = collections.namedtuple("Policy", "debts priority min_debt usd_prices exclude")
+
+
+class PolicyError(ValueError):
+    """An option of the policy is not valid; the message names it."""
+
+
+def _currencies(values, option):
+    codes = []
+    for value in values or []:
+        code = normalize_currency(value)
+        if code is None:
+            raise PolicyError("%s: %r is not an OKX currency symbol (letters and digits, such as USDT or BTC)"
+                              % (option, value))
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _amounts(book, option, allow_usd=False):
+    amounts = {}
+    for key, value in (book or {}).items():
+        code = USD if allow_usd and str(key).strip().upper() == USD else normalize_currency(key)
+        amount = user_amount(value)
+        if code is None or amount is None:
+            raise PolicyError("%s: %r: %r must be a currency symbol with a non-negative number" % (option, key, value))
+        amounts[code] = amount
+    return amounts
+
+
+def make_policy(debts=None, priority=DEFAULT_PRIORITY, min_debt=None, usd_prices=None, exclude=None):
+    """The policy from the options as users write them; PolicyError names the first option that is not valid.
+
+    ``debts``: [{debt_ccy, repay_ccy_list}] repays exactly these (explicit mode); empty: every debt (auto mode), each
+    from its own currency, then ``priority``. ``min_debt``: {CCY: amount} skips smaller debts; its key USD applies to
+    other currencies worth less than that in USD at ``usd_prices``. ``exclude``: debt currencies never repaid.
+    """
+    explicit = []
+    for index, item in enumerate(debts or []):
+        option = "debts[%d]" % index
+        if not isinstance(item, dict) or set(item) - {"debt_ccy", "repay_ccy_list"}:
+            raise PolicyError("%s must be a dict with debt_ccy and repay_ccy_list" % option)
+        debt_ccy = _currencies([item.get("debt_ccy")], option + ".debt_ccy")[0]
+        repay_list = item.get("repay_ccy_list")
+        if not isinstance(repay_list, list) or not repay_list:
+            raise PolicyError("%s.repay_ccy_list must list at least one currency" % option)
+        explicit.append((debt_ccy, _currencies(repay_list, option + ".repay_ccy_list")))
+    if len(set(debt_ccy for debt_ccy, _list in explicit)) != len(explicit):
+        raise PolicyError("debts: a debt currency is listed more than once")
+    return Policy(explicit, _currencies(priority, "priority"), _amounts(min_debt, "min_debt", allow_usd=True),
+                  _amounts(usd_prices, "usd_prices"), _currencies(exclude, "exclude"))
+
+
+def _dust(debt_ccy, amount, policy):
+    """Why a debt is too small to repay, or None."""
+    minimum = policy.min_debt.get(debt_ccy)
+    if minimum is not None:
+        return "below min_debt %s %s" % (debt_ccy, minimum) if amount < minimum else None
+    price = policy.usd_prices.get(debt_ccy)
+    if USD in policy.min_debt and price is not None and amount * price < policy.min_debt[USD]:
+        return "worth less than min_debt USD %s" % policy.min_debt[USD]
+    return None
+
+
+def plan_repays(debts, repay, policy, in_flight=()):
+    """What to repay: {repay: [{debt_ccy, repay_ccy_list, debt}], skipped: [{debt_ccy, debt, reason}],
+    failed: [{debt_ccy, debt, msg}], warnings: [text]}.
+
+    ``debts`` and ``repay``: {ccy: amount as OKX wrote it} from the currency list (the debts; what can repay them).
+    ``in_flight``: debt currencies with a repay still in flight: never repaid again now. Explicit repay lists are
+    kept as written; auto mode keeps only the currencies OKX offers. A debt nothing offered can repay fails.
+    """
+    eligible = [ccy for ccy, amount in repay.items() if okx_amount(amount) > ZERO]
+    plan = dict(repay=[], skipped=[], failed=[], warnings=[])
+    if policy.debts:
+        wanted = policy.debts
+        known = set(debts) | set(repay)
+        for debt_ccy, repay_list in wanted:
+            unknown = [ccy for ccy in [debt_ccy] + repay_list if ccy not in known]
+            if unknown:
+                plan["warnings"].append(
+                    "OKX does not list %s for this account (debts: %s; repay currencies: %s): check debts"
+                    % (", ".join(unknown), ", ".join(debts) or "none", ", ".join(repay) or "none"))
+    else:
+        wanted = [(ccy, [code for code in _currencies([ccy] + policy.priority, "priority") if code in eligible])
+                  for ccy in debts]
+    for debt_ccy, repay_list in wanted:
+        text = debts.get(debt_ccy, "0")
+        amount = okx_amount(text)
+        if debt_ccy in policy.exclude:
+            reason = "excluded"
+        elif amount <= ZERO:
+            reason = "no debt"
+        elif debt_ccy in in_flight:
+            reason = "a repay of it is in flight"
+        else:
+            reason = _dust(debt_ccy, amount, policy)
+        if reason:
+            plan["skipped"].append(dict(debt_ccy=debt_ccy, debt=text, reason=reason))
+        elif not any(code in eligible for code in repay_list):
+            offered = ", ".join(eligible) or "none"
+            listed = ", ".join(repay_list or [debt_ccy] + policy.priority)
+            plan["failed"].append(dict(debt_ccy=debt_ccy, debt=text,
+                                       msg="none of %s can repay it now; OKX offers: %s" % (listed, offered)))
+        else:
+            plan["repay"].append(dict(debt_ccy=debt_ccy, repay_ccy_list=list(repay_list), debt=text))
+    return plan

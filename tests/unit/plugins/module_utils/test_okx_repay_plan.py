@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The planner: which debts to repay, from what, and why others are skipped or fail. A table of cases."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import PolicyError, make_policy, plan_repays
+
+DEBTS = {"USDC": "100", "ETH": "0.5", "BTC": "0.000001"}
+REPAY = {"USDT": "5000", "BTC": "1", "USDC": "20", "SOL": "0"}
+
+
+def plan(okx_debts=None, okx_repay=None, in_flight=(), **policy):
+    return plan_repays(okx_debts or DEBTS, okx_repay or REPAY, make_policy(**policy), in_flight=in_flight)
+
+
+def repays(result):
+    return [(item["debt_ccy"], item["repay_ccy_list"]) for item in result["repay"]]
+
+
+def skips(result):
+    return [(item["debt_ccy"], item["reason"]) for item in result["skipped"]]
+
+
+@pytest.mark.parametrize("policy, expected_repays, expected_skips", [
+    (dict(), [("USDC", ["USDC", "USDT", "BTC"]), ("ETH", ["USDT", "USDC", "BTC"]), ("BTC", ["BTC", "USDT", "USDC"])],
+     []),
+    (dict(priority=["btc", "SOL"]), [("USDC", ["USDC", "BTC"]), ("ETH", ["BTC"]), ("BTC", ["BTC"])], []),
+    (dict(exclude=["eth"]), [("USDC", ["USDC", "USDT", "BTC"]), ("BTC", ["BTC", "USDT", "USDC"])],
+     [("ETH", "excluded")]),
+    (dict(min_debt={"USDC": 150}), [("ETH", ["USDT", "USDC", "BTC"]), ("BTC", ["BTC", "USDT", "USDC"])],
+     [("USDC", "below min_debt USDC 150")]),
+    (dict(min_debt={"USD": "1"}, usd_prices={"BTC": 60000}),
+     [("USDC", ["USDC", "USDT", "BTC"]), ("ETH", ["USDT", "USDC", "BTC"])], [("BTC", "worth less than min_debt USD 1")]),
+    (dict(min_debt={"USD": 1, "BTC": "0.0000001"}, usd_prices={"BTC": 60000}),
+     [("USDC", ["USDC", "USDT", "BTC"]), ("ETH", ["USDT", "USDC", "BTC"]), ("BTC", ["BTC", "USDT", "USDC"])], []),
+    (dict(min_debt={"USD": 1000}), [("USDC", ["USDC", "USDT", "BTC"]), ("ETH", ["USDT", "USDC", "BTC"]),
+                                    ("BTC", ["BTC", "USDT", "USDC"])], []),
+    (dict(debts=[{"debt_ccy": "usdc", "repay_ccy_list": ["USDT", "SOL"]}]), [("USDC", ["USDT", "SOL"])], []),
+    (dict(debts=[{"debt_ccy": "DOGE", "repay_ccy_list": ["USDT"]}]), [], [("DOGE", "no debt")]),
+], ids=["auto", "auto-priority-filtered", "exclude", "min-debt-ccy", "min-debt-usd", "own-threshold-wins",
+        "usd-threshold-needs-a-price", "explicit-kept-as-written", "explicit-no-debt"])
+def test_plan(policy, expected_repays, expected_skips):
+    result = plan(**policy)
+    assert repays(result) == expected_repays
+    assert skips(result) == expected_skips
+
+
+def test_amounts_are_compared_as_decimals_not_floats():
+    result = plan(okx_debts={"ETH": "0.30000000000000000001"}, min_debt={"ETH": "0.3"})
+    assert repays(result) == [("ETH", ["USDT", "USDC", "BTC"])]
+
+
+def test_a_debt_with_a_repay_in_flight_is_skipped():
+    assert skips(plan(in_flight={"ETH": object()})) == [("ETH", "a repay of it is in flight")]
+
+
+def test_a_debt_nothing_offered_can_repay_fails_and_names_what_okx_offers():
+    result = plan(okx_debts={"SOL": "2"}, okx_repay={"BTC": "1", "SOL": "0"}, priority=["USDT"])
+    assert result["repay"] == []
+    assert result["failed"] == [{"debt_ccy": "SOL", "debt": "2", "msg": "none of SOL, USDT can repay it now; OKX offers: BTC"}]
+
+
+def test_an_explicit_currency_okx_never_listed_warns():
+    result = plan(debts=[{"debt_ccy": "USDCC", "repay_ccy_list": ["USDT"]}])
+    assert result["warnings"] and "USDCC" in result["warnings"][0] and "USDC, ETH, BTC" in result["warnings"][0]
+
+
+@pytest.mark.parametrize("policy, message", [
+    (dict(priority=["USDT", True]), "priority: True is not an OKX currency symbol"),
+    (dict(exclude=[1]), "exclude: 1 is not an OKX currency symbol"),
+    (dict(min_debt={"USDC": "abc"}), "min_debt"),
+    (dict(min_debt={"USDC": True}), "min_debt"),
+    (dict(min_debt={"USDC": "-1"}), "min_debt"),
+    (dict(min_debt={"USDC": "NaN"}), "min_debt"),
+    (dict(usd_prices={"BTC": "sixty thousand"}), "usd_prices"),
+    (dict(debts=[{"debt_ccy": "USDC"}]), "debts[0].repay_ccy_list"),
+    (dict(debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDT", False]}]), "debts[0].repay_ccy_list: False"),
+    (dict(debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDT"]}, {"debt_ccy": "usdc", "repay_ccy_list": ["BTC"]}]),
+     "more than once"),
+])
+def test_a_policy_that_is_not_valid_names_the_option(policy, message):
+    with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        make_policy(**policy)
