@@ -15,29 +15,25 @@ class ModuleDocFragment(object):
 options:
   api_key:
     description:
-      - The OKX API key.
-      - If not set, the value of the E(OKX_API_KEY) environment variable is used.
+      - The OKX API key. Required; if not set, the value of the E(OKX_API_KEY) environment variable is used.
       - A key created in demo trading works only with O(demo=true), a live key only with O(demo=false).
     type: str
-    required: true
   api_secret:
     description:
       - The secret key of the API key, used to sign every request. It is never sent nor logged.
-      - If not set, the value of the E(OKX_API_SECRET) environment variable is used.
+      - Required; if not set, the value of the E(OKX_API_SECRET) environment variable is used.
     type: str
-    required: true
   api_passphrase:
     description:
       - The passphrase chosen when the API key was created.
-      - If not set, the value of the E(OKX_API_PASSPHRASE) environment variable is used.
+      - Required; if not set, the value of the E(OKX_API_PASSPHRASE) environment variable is used.
     type: str
-    required: true
   api_url:
     description:
-      - Base URL of the OKX REST API, for example V(https://www.okx.com), V(https://eea.okx.com) or
-        V(https://us.okx.com) for accounts registered on a regional site.
+      - Base URL of the OKX REST API, V(https://HOST[:PORT]) without a path, for example V(https://www.okx.com),
+        V(https://eea.okx.com) or V(https://us.okx.com) for accounts registered on a regional site.
       - Must use C(https://). C(http://) is accepted only for a loopback host (V(127.0.0.1), V(localhost), V(::1)),
-        for testing against a local simulator.
+        for testing against a local simulator. A user name or password in the URL is refused.
       - If not set, the value of the E(OKX_API_URL) environment variable is used.
     type: str
     default: https://www.okx.com
@@ -55,30 +51,35 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for OKX to accept the connection and, separately, for its reply.
+      - Seconds, from 0.1 to 300, that each request may take in all, connecting and reading OKX's whole reply.
     type: float
     default: 10
   retries:
     description:
-      - How many times a failed request is sent again, with exponential backoff and jitter.
-      - Reads are retried on connection errors, HTTP 5xx, HTTP 429 and OKX's busy and rate-limit codes.
-        A repay is sent again only when OKX says it did not run it; after a lost reply the module first reads the
-        repay history and the debt, and posts again only if the first repay provably did not take effect.
+      - How many times, from 0 to 10, a failed request is sent again, with exponential backoff and jitter, and never
+        sooner than OKX asks with C(Retry-After) (a request OKX asks to wait more than 30 seconds for fails instead).
+      - Reads are retried on connection errors, timeouts, HTTP 5xx and 429, replies that are not OKX's JSON, and
+        OKX's busy and rate-limit codes. A repay is sent again only when OKX says it did not run it; a repay whose
+        outcome is unknown is never sent again; its outcome is read from OKX's repay history.
     type: int
     default: 3
   sync_time:
     description:
-      - Measure the offset of OKX's clock from the controller's before the first signed request.
-      - Without it the offset is measured only when OKX answers 50102 (timestamp expired), then the request is
-        signed and sent again once.
+      - Read OKX's clock before the first signed request and sign with it.
+      - Without it OKX's clock is read when OKX answers 50102 (timestamp expired), then the request is signed and
+        sent again once. Either way the reading is shared for a few minutes by the user's other tasks.
     type: bool
     default: false
 notes:
   - "The modules talk to the OKX API from where they run: run them on the controller
-    (C(delegate_to: localhost) or C(connection: local))."
-  - Calls to each rate-limited endpoint with the same API key are spaced at least OKX's documented interval apart
-    (one-click repay endpoints, 1 request per 2 seconds), across parallel forks and loop iterations, through lock
-    files in a private directory of the temporary directory, named after a hash of the API key.
+    (C(delegate_to: localhost) or C(connection: local)). There each module's action plugin runs the module's code
+    in the controller's worker process, which saves a Python process per task; elsewhere the module runs as usual."
+  - OKX limits its endpoints per User ID; the modules space the calls of one account (all its API keys) to each
+    rate-limited endpoint at least OKX's documented interval apart (one-click repay endpoints, 1 request per 2 seconds),
+    across parallel forks, loop iterations and overlapping runs on the same machine.
+  - They keep their state in a private directory, E(OKX_STATE_DIR) if set, else C(cryptoops.okx) under
+    E(XDG_STATE_HOME) (C(~/.local/state)). It holds rate-limit slots, OKX's clock reading, each key's User ID, and the
+    journal of repays whose final state was not seen yet. Files are named after hashes, never after a key, and hold no secret.
 requirements:
   - requests >= 2.25.0
 """

@@ -14,28 +14,38 @@ version_added: 0.1.0
 description:
   - Repays the debt of an OKX account in one currency from a priority list of other currencies, through OKX's
     one-click repay (new), C(POST /api/v5/trade/one-click-repay-v2). Works for accounts in Spot mode only.
-  - Declarative and idempotent; it first reads the account's debts (C(GET /api/v5/trade/one-click-repay-currency-list-v2)).
-    With no debt in O(debt_ccy) it changes nothing and posts nothing.
-  - OKX accepts the repay and settles it asynchronously; O(wait=true) polls the repay history until it is final.
+  - Declarative and idempotent. It reads the account's debts first (C(GET /api/v5/trade/one-click-repay-currency-list-v2));
+    with no debt in O(debt_ccy) it changes nothing and posts nothing.
+  - Never posts a second repay of a debt while one is in flight. It reads OKX's repay history first, and its own
+    journal of repays whose final state it has not seen yet; a repay of the debt still running (or posted moments
+    ago and not in the history yet) is reported, not repeated (RV(outcome=in_flight)).
+  - A repay whose reply is lost or cannot be read is never posted again. Its outcome is read from OKX's repay history
+    for up to O(wait_timeout) seconds; when it cannot be known, the task fails with RV(outcome=unknown), and the next
+    run on the machine waits for that repay or finds it instead of posting blindly. The collection's docs/safety.md
+    explains the guarantee and what to do after RV(outcome=unknown).
+  - OKX accepts the repay and settles it asynchronously; O(wait=true) reads the repay history until it is final.
 author:
   - cryptoops.okx developers (@cryptoops)
 options:
   debt_ccy:
     description:
-      - The currency of the debt to repay, for example V(USDC). Trimmed and upper-cased.
+      - The currency of the debt to repay, for example V(USDC). Trimmed and upper-cased; it must be written as a
+        string (a YAML boolean or number is refused).
     type: str
     required: true
   repay_ccy_list:
     description:
       - The currencies to repay with, in priority order; OKX uses the first one first, for example V([USDC, BTC]).
-      - Codes are trimmed and upper-cased; an empty list, an empty code or a code listed twice is an error.
+      - Codes are trimmed and upper-cased; an empty list, an element that is not a string (such as YAML's V(true)),
+        an empty code or a code listed twice is an error.
     type: list
     elements: str
     required: true
   force:
     description:
       - Post the repay without first reading the debt.
-      - The task then reports C(changed) whenever OKX accepts the repay, and is no longer idempotent.
+      - It still never posts while a repay of the debt is in flight. The task reports RV(changed) whenever OKX accepts
+        the repay, and is no longer idempotent.
     type: bool
     default: false
   wait:
@@ -46,23 +56,34 @@ options:
     default: false
   wait_timeout:
     description:
-      - How many seconds to wait when O(wait=true). The history is read at most once every 2 seconds (OKX's limit).
+      - The longest, in seconds (1 to 3600), that each wait of the task lasts. It waits for the repay to be final
+        (O(wait=true)), for OKX's history to show a repay whose reply was lost, and for another task on this machine
+        that is repaying debts of the same account. The history is read at most once every 2 seconds (OKX's limit).
     type: int
     default: 60
 extends_documentation_fragment:
   - cryptoops.okx.okx
   - cryptoops.okx.okx.action_group
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: Runs in the controller's worker process when the task runs on the controller; elsewhere as a module.
+  async:
+    support: full
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
-    details: Reads the debts and reports whether a repay would be posted; never posts.
+    details: Reads the debts and the history and reports whether a repay would be posted; never posts.
   diff_mode:
     support: full
-    details: Shows the debt before and the debt after (predicted in check mode).
+    details: Shows the debt before and the debt after (predicted in check mode, and without O(wait)).
   platform:
     platforms: posix
 seealso:
+  - module: cryptoops.okx.okx_one_click_repay_account
   - module: cryptoops.okx.okx_one_click_repay_info
   - name: OKX API, one-click repay (new)
     description: The endpoint this module calls.
@@ -79,33 +100,41 @@ EXAMPLES = r"""
   delegate_to: localhost
 
 - name: Set the credentials once for every OKX task of a play
-  hosts: okx_accounts
+  hosts: localhost
   gather_facts: false
   module_defaults:
     group/cryptoops.okx.okx:
-      api_key: "{{ okx_api_key }}"
-      api_secret: "{{ okx_api_secret }}"
-      api_passphrase: "{{ okx_api_passphrase }}"
+      api_key: "{{ lookup('ansible.builtin.env', 'OKX_API_KEY') }}"
+      api_secret: "{{ lookup('ansible.builtin.env', 'OKX_API_SECRET') }}"
+      api_passphrase: "{{ lookup('ansible.builtin.env', 'OKX_API_PASSPHRASE') }}"
   tasks:
     - name: Repay the USDT debt and wait for the outcome
       cryptoops.okx.okx_one_click_repay:
         debt_ccy: USDT
         repay_ccy_list: [USDT, ETH, BTC]
         wait: true
-      delegate_to: localhost
       register: repay
 
     - name: Show what was repaid
       ansible.builtin.debug:
-        msg: "{{ repay.fill_debt_sz | default('pending') }} {{ repay.debt_ccy }} repaid at {{ repay.ts }}"
+        msg: "{{ repay.debt_ccy }}: {{ repay.outcome }} {{ repay.fill_debt_sz | default('') }}"
 """
 
 RETURN = r"""
 changed:
-  description: Whether a repay was posted (or, in check mode, would be).
+  description: Whether this task posted a repay that OKX ran or may have run (or, in check mode, would post one).
   returned: always
   type: bool
   sample: true
+outcome:
+  description:
+    - What happened to the repay. V(none) no debt, nothing to do. V(planned) check mode, a repay would be posted.
+      V(accepted) OKX accepted the repay this task posted. V(in_flight) a repay of the debt was already in flight
+      (still running, or posted moments ago); this task posted nothing. V(not_executed) OKX did not run the repay
+      (the task fails). V(unknown) the repay may or may not have run (the task fails; see docs/safety.md).
+  returned: always
+  type: str
+  sample: accepted
 debt_ccy:
   description: The debt currency, normalized.
   returned: always
@@ -120,10 +149,16 @@ repay_ccy_list:
 ts:
   description:
     - OKX's request time of the repay, milliseconds since the epoch, as OKX sends it (a string).
-    - When the reply to the POST was lost and the repay was found in the history, the history record's C(ts).
-  returned: when a repay was posted
+    - When the reply to the POST was lost and the repay was found in the history, the history record's C(ts). For
+      RV(outcome=in_flight), the C(ts) of the repay in flight.
+  returned: when OKX accepted the repay, or one is in flight
   type: str
   sample: "1742192217514"
+sent_at:
+  description: When the POST of a repay whose outcome is unknown was sent, in OKX's time (ISO 8601, UTC).
+  returned: when RV(outcome=unknown)
+  type: str
+  sample: "2026-11-26T10:00:00.123Z"
 debt_before:
   description: The debt in O(debt_ccy) before the repay, principal and interest, as OKX reports it.
   returned: unless O(force=true)
@@ -137,23 +172,23 @@ debt_after:
   type: str
   sample: "0"
 status:
-  description: The final state of the repay in OKX's history, V(filled) or V(failed).
-  returned: with O(wait=true) when a repay was posted
+  description: The state of the repay in OKX's history, V(running), V(filled) or V(failed).
+  returned: with O(wait=true), and for a repay in flight
   type: str
   sample: filled
 fill_debt_sz:
   description: How much of the debt the repay filled.
-  returned: with O(wait=true) when a repay was posted
+  returned: with O(wait=true) when OKX accepted the repay
   type: str
   sample: "100"
 reconciled:
-  description: True when the reply to the repay POST was lost and the repay was confirmed from OKX's history instead.
-  returned: when a repay was posted
+  description: True when the reply to the repay POST was lost and the repay was found in OKX's history instead.
+  returned: when RV(outcome=accepted)
   type: bool
   sample: false
 orders:
   description: The conversion orders OKX placed to repay, from the repay history (C(ordIdInfo)), in snake_case.
-  returned: with O(wait=true) when a repay was posted
+  returned: with O(wait=true) when OKX accepted the repay
   type: list
   elements: dict
   sample:
@@ -169,83 +204,102 @@ orders:
       c_time: "1742192217514"
 """
 
-import time
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import OKXError
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
-    currency_overview,
-    has_amount,
-    post_repay,
-    wait_for_outcome,
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import Outcome, RepayEngine, okx_time_text
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, okx_amount
+
+MODULE = dict(
+    argument_spec=dict(
+        debt_ccy=dict(type="str", required=True),
+        repay_ccy_list=dict(type="list", elements="str", required=True),
+        force=dict(type="bool", default=False),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=60),
+    ),
+    supports_check_mode=True,
 )
 
 
-def debt_diff(debt_ccy, before, after):
-    return dict(before={"debt_ccy": debt_ccy, "debt": before}, after={"debt_ccy": debt_ccy, "debt": after})
+def run(module):
+    """Read, compare, repay (at most one repay in flight per debt), report."""
+    wait_timeout = module.in_range("wait_timeout", 1, 3600)
+    debt_ccy = module.currency("debt_ccy")
+    repay_ccy_list = module.currency_list("repay_ccy_list")
+    result = dict(changed=False, debt_ccy=debt_ccy, repay_ccy_list=repay_ccy_list)
+    engine = RepayEngine(module.client, warn=module.warn)
+    try:
+        with engine.exclusive(wait_timeout):
+            records, flights = engine.read_in_flight([debt_ccy])
+            engine.resolve_unknown(flights, module.client.clock.monotonic() + wait_timeout)
+            outcome = flights.get(debt_ccy)
+            if not module.params["force"]:
+                debts, repay = engine.overview()
+                result["debt_before"] = debts.get(debt_ccy, "0")
+                warn_unknown(module, [debt_ccy] + repay_ccy_list, debts, repay, records)
+                if outcome is None and not okx_amount(result["debt_before"]):
+                    result.update(outcome="none", debt_after=result["debt_before"])
+                    module.exit_json(**result)
+                if outcome is None and not any(okx_amount(repay.get(ccy, "0")) for ccy in repay_ccy_list):
+                    eligible = sorted(ccy for ccy, amount in repay.items() if okx_amount(amount))
+                    module.fail_json(msg="none of repay_ccy_list %s has a balance OKX can repay the %s %s debt with; "
+                                         "currencies OKX offers for repay now: %s"
+                                         % (", ".join(repay_ccy_list), result["debt_before"], debt_ccy,
+                                            ", ".join(eligible) or "none"), outcome="not_executed", **result)
+            if outcome is None and module.check_mode:
+                outcome = Outcome(debt_ccy, repay_ccy_list, "planned")
+            elif outcome is None:
+                outcome = engine.post(debt_ccy, repay_ccy_list, records, wait_timeout)
+        if module.params["wait"] and outcome.state in ("accepted", "in_flight"):
+            engine.wait_final([outcome], wait_timeout)
+            if outcome.final and "debt_before" in result:
+                result["debt_after"] = engine.overview()[0].get(debt_ccy, "0")
+    except OKXError as err:
+        module.fail_json_okx(err, **result)
+    report(module, outcome, result)
 
 
-def outcome(client, debt_ccy, repay_ccy_list, ts, wait_timeout):
-    """What the repay made at ``ts`` filled once final, and the debt left."""
-    record = wait_for_outcome(client, debt_ccy, repay_ccy_list, ts, wait_timeout, time.time)
-    return dict(
-        status=record.get("status"),
-        fill_debt_sz=record.get("fillDebtSz"),
-        orders=[camel_dict_to_snake_dict(order) for order in record.get("ordIdInfo") or []],
-        debt_after=currency_overview(client)[0].get(debt_ccy, "0"),
-    )
+def warn_unknown(module, currencies, debts, repay, records):
+    """A mistyped currency (USDCC) is never silently green: warn about one OKX has never shown for the account (not
+    a debt, not a repay currency, in no repay of the last 7 days), and name what OKX lists."""
+    seen = set(debts) | set(repay)
+    for record in records:
+        seen.update([record.debt_ccy] + record.repay_ccy_list)
+    unknown = sorted(set(ccy for ccy in currencies if ccy not in seen))
+    if unknown:
+        module.warn("OKX lists no %s for this account (debts: %s; repay currencies: %s): check debt_ccy and "
+                    "repay_ccy_list" % (", ".join(unknown), ", ".join(debts) or "none", ", ".join(repay) or "none"))
+
+
+def report(module, outcome, result):
+    """Exit with what happened; fail unless the repay was accepted (or is in flight) and, when waited for, filled."""
+    result.update(outcome.report())
+    result["changed"] = outcome.changed
+    if module.check_mode and outcome.state == "planned":
+        result["debt_after"] = "0"  # predicted: the repay currencies cover the debt
+    if module._diff and "debt_before" in result:
+        after = result.get("debt_after", "0" if result["changed"] else result["debt_before"])
+        result["diff"] = dict(before=dict(debt_ccy=outcome.debt_ccy, debt=result["debt_before"]),
+                              after=dict(debt_ccy=outcome.debt_ccy, debt=after))
+    debt = "the %s debt" % outcome.debt_ccy
+    if outcome.state == "not_executed":
+        if outcome.error is not None:
+            module.fail_json_okx(outcome.error, msg="OKX did not repay %s" % debt, **result)
+        module.fail_json(msg="OKX did not repay %s: %s; nothing moved, run again" % (debt, outcome.msg), **result)
+    if outcome.state == "unknown":
+        module.fail_json(msg="the repay of %s may or may not have run (%s%s): it was sent between %s and %s (OKX "
+                             "time). Before repaying by hand, look for it in OKX's one-click repay history; the next "
+                             "run on this machine waits for it or finds it there, and does not post blindly"
+                         % (debt, outcome.error.msg + "; " if outcome.error else "", outcome.msg,
+                            result["sent_at"], okx_time_text(outcome.sent_ms[1])), **result)
+    if outcome.msg:
+        module.fail_json(msg="the repay of %s made at ts %s is %s" % (debt, outcome.ts, outcome.msg), **result)
+    if result.get("status") == "failed":
+        module.fail_json(msg="OKX reports the repay of %s made at ts %s as failed" % (debt, outcome.ts), **result)
+    module.exit_json(**result)
 
 
 def main():
-    module = OKXModule(
-        argument_spec=dict(
-            debt_ccy=dict(type="str", required=True),
-            repay_ccy_list=dict(type="list", elements="str", required=True),
-            force=dict(type="bool", default=False),
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=60),
-        ),
-        supports_check_mode=True,
-    )
-    debt_ccy = module.currency(module.params["debt_ccy"], "debt_ccy")
-    repay_ccy_list = module.currency_list(module.params["repay_ccy_list"], "repay_ccy_list")
-    result = dict(changed=False, debt_ccy=debt_ccy, repay_ccy_list=repay_ccy_list)
-    client = module.client
-
-    try:
-        debt_before = None
-        if not module.params["force"]:
-            debts, repay_amounts = currency_overview(client)
-            debt_before = result["debt_before"] = debts.get(debt_ccy, "0")
-            if not has_amount(debt_before):
-                result["debt_after"] = debt_before
-                module.exit_json(**result)
-            if not any(has_amount(repay_amounts.get(ccy)) for ccy in repay_ccy_list):
-                eligible = sorted(ccy for ccy, amount in repay_amounts.items() if has_amount(amount))
-                module.fail_json(msg="none of repay_ccy_list %s has a balance OKX can repay the %s %s debt with; "
-                                     "currencies OKX offers for repay now: %s"
-                                     % (", ".join(repay_ccy_list), debt_before, debt_ccy, ", ".join(eligible) or "none"),
-                                 **result)
-
-        result["changed"] = True
-        if module.check_mode:
-            result["debt_after"] = "0"
-        else:
-            result["ts"], result["reconciled"] = post_repay(client, debt_ccy, repay_ccy_list, debt_before, warn=module.warn)
-            if module.params["wait"]:
-                result.update(outcome(client, debt_ccy, repay_ccy_list, result["ts"], module.params["wait_timeout"]))
-        if module._diff and debt_before is not None:
-            # Without wait, the debt after is the prediction: the repay currencies cover it.
-            result["diff"] = debt_diff(debt_ccy, debt_before, result.get("debt_after", "0"))
-        if result.get("status") == "failed":
-            module.fail_json(msg="OKX reports the repay of the %s debt made at ts %s as failed" % (debt_ccy, result["ts"]),
-                             **result)
-    except OKXError as err:
-        module.fail_okx(err, **result)
-
-    module.exit_json(**result)
+    run(OKXModule(**MODULE))
 
 
 if __name__ == "__main__":

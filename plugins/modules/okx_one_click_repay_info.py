@@ -41,7 +41,15 @@ extends_documentation_fragment:
   - cryptoops.okx.okx
   - cryptoops.okx.okx.action_group
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: Runs in the controller's worker process when the task runs on the controller; elsewhere as a module.
+  async:
+    support: full
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: The module only reads, so it runs the same in check mode.
@@ -52,6 +60,7 @@ attributes:
     platforms: posix
 seealso:
   - module: cryptoops.okx.okx_one_click_repay
+  - module: cryptoops.okx.okx_one_click_repay_account
 """
 
 EXAMPLES = r"""
@@ -138,40 +147,54 @@ history:
       elements: dict
 """
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import currency_overview, history
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
+    HISTORY,
+    RepayEngine,
+    parse_history,
+    snake_order,
+)
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
+
+MODULE = dict(
+    argument_spec=dict(
+        history=dict(type="bool", default=False),
+        history_after=dict(type="str"),
+        history_before=dict(type="str"),
+        history_limit=dict(type="int", default=100),
+    ),
+    supports_check_mode=True,
+)
 
 
-def main():
-    module = OKXModule(
-        argument_spec=dict(
-            history=dict(type="bool", default=False),
-            history_after=dict(type="str"),
-            history_before=dict(type="str"),
-            history_limit=dict(type="int", default=100),
-        ),
-        supports_check_mode=True,
-    )
+def run(module):
     params = module.params
     for name in ("history_after", "history_before"):
         if params[name] is not None and not params[name].isdigit():
             module.fail_json(msg="%s must be an OKX ts, milliseconds since the epoch, got %r" % (name, params[name]))
-    if not 1 <= params["history_limit"] <= 100:
-        module.fail_json(msg="history_limit must be between 1 and 100, got %d" % params["history_limit"])
-
-    debts, repay = module.run(currency_overview, module.client)
-    result = dict(
-        changed=False,
-        debts=[dict(debt_ccy=ccy, debt_amt=amount) for ccy, amount in debts.items()],
-        repay_currencies=[dict(repay_ccy=ccy, repay_amt=amount) for ccy, amount in repay.items()],
-    )
-    if params["history"]:
-        records = module.run(history, module.client, after=params["history_after"], before=params["history_before"],
-                             limit=params["history_limit"])
-        result["history"] = [camel_dict_to_snake_dict(record) for record in records]
+    module.in_range("history_limit", 1, 100)
+    engine = RepayEngine(module.client, warn=module.warn)
+    try:
+        debts, repay = engine.overview()
+        result = dict(
+            changed=False,
+            debts=[dict(debt_ccy=ccy, debt_amt=amount) for ccy, amount in debts.items()],
+            repay_currencies=[dict(repay_ccy=ccy, repay_amt=amount) for ccy, amount in repay.items()],
+        )
+        if params["history"]:
+            query = dict(after=params["history_after"], before=params["history_before"], limit=str(params["history_limit"]))
+            records = parse_history(module.client.request(HISTORY, params=query))
+            result["history"] = [dict(debt_ccy=record.debt_ccy, repay_ccy_list=record.repay_ccy_list,
+                                      fill_debt_sz=record.fill_debt_sz, status=record.status, ts=str(record.ts),
+                                      ord_id_info=[snake_order(order) for order in record.orders])
+                                 for record in records]
+    except OKXError as err:
+        module.fail_json_okx(err)
     module.exit_json(**result)
+
+
+def main():
+    run(OKXModule(**MODULE))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,279 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the cryptoops.okx collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: okx_one_click_repay_account
+short_description: Repay the debts of an OKX account with one-click repay, planned from one read
+version_added: 0.2.0
+description:
+  - Repays the debts of one OKX account in Spot mode through OKX's one-click repay (new), the way package modules
+    take a list of names. One task reads the debts, plans, repays each debt in turn within OKX's rate limit, waits
+    for the outcomes and reports them. It is what the role M(cryptoops.okx.one_click_repay) runs for each account.
+  - Explicit mode repays the debts listed in O(debts). Auto mode (O(debts) empty) repays every outstanding debt from
+    its own currency first, then O(priority), keeping only the currencies OKX offers to repay with.
+  - Skips excluded debts (O(exclude)), dust (O(min_debt)), and any debt with a repay still in flight; never posts a
+    second repay of a debt while one is in flight (see the collection's docs/safety.md).
+  - Fails when any debt could not be repaid, after trying the others, and reports each failure.
+author:
+  - cryptoops.okx developers (@cryptoops)
+options:
+  debts:
+    description:
+      - The debts to repay, each with its repay currencies in priority order. Empty means auto mode.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      debt_ccy:
+        description: The debt currency, for example V(USDC).
+        type: str
+        required: true
+      repay_ccy_list:
+        description: The currencies to repay it with, first used first, for example V([USDC, BTC]).
+        type: list
+        elements: str
+        required: true
+  priority:
+    description:
+      - Auto mode, the repay currencies after the debt currency itself, in priority order.
+    type: list
+    elements: str
+    default: [USDT, USDC, BTC, ETH]
+  min_debt:
+    description:
+      - Dust thresholds. A debt below C(min_debt[CCY]) is skipped.
+      - The key C(USD) sets a threshold in US dollars for currencies without their own threshold whose price is in
+        O(usd_prices).
+    type: dict
+    default: {}
+  usd_prices:
+    description: US dollar prices per currency, for the C(USD) threshold of O(min_debt).
+    type: dict
+    default: {}
+  exclude:
+    description: Debt currencies never repaid.
+    type: list
+    elements: str
+    default: []
+  wait:
+    description:
+      - Wait until each repay is C(filled) or C(failed) in OKX's repay history, and read the debts left.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - The longest each wait lasts, in seconds, 1 to 3600; see O(cryptoops.okx.okx_one_click_repay#module:wait_timeout).
+    type: int
+    default: 60
+extends_documentation_fragment:
+  - cryptoops.okx.okx
+  - cryptoops.okx.okx.action_group
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+    details: Runs in the controller's worker process when the task runs on the controller; elsewhere as a module.
+  async:
+    support: full
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Reads the debts and the history and reports what it would repay under RV(would_repay); never posts.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: cryptoops.okx.okx_one_click_repay
+  - module: cryptoops.okx.okx_one_click_repay_info
+"""
+
+EXAMPLES = r"""
+- name: Repay every debt of the account, from its own currency, then USDT, then USDC
+  cryptoops.okx.okx_one_click_repay_account:
+    priority: [USDT, USDC]
+    min_debt:
+      USD: 1
+    usd_prices:
+      BTC: 60000
+  delegate_to: localhost
+  register: okx_maintenance
+
+- name: Repay two debts from the listed currencies
+  cryptoops.okx.okx_one_click_repay_account:
+    debts:
+      - debt_ccy: USDC
+        repay_ccy_list: [USDC, USDT]
+      - debt_ccy: ETH
+        repay_ccy_list: [USDT]
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+debts_before:
+  description: The debts before, principal and interest, as OKX reports them.
+  returned: always
+  type: dict
+  sample: {"USDC": "100", "ETH": "0.5"}
+repaid:
+  description: The repays OKX accepted, with their final state when waited for.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {debt_ccy: USDC, repay_ccy_list: [USDC, USDT], debt: "100", outcome: accepted, ts: "1742192217514",
+       reconciled: false, status: filled, fill_debt_sz: "100", orders: []}
+would_repay:
+  description: In check mode, the repays that would be posted.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{debt_ccy: USDC, repay_ccy_list: [USDC, USDT], debt: "100"}]
+in_flight:
+  description: Debts with a repay already in flight (nothing posted for them), with that repay's C(ts) and state.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{debt_ccy: ETH, repay_ccy_list: [USDT], outcome: in_flight, ts: "1742192215511", status: running}]
+skipped_debts:
+  description: Debts not repaid and why (C(excluded), C(no debt), below O(min_debt), in flight).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{debt_ccy: BTC, debt: "0.000001", reason: "worth less than min_debt USD 1"}]
+failed_debts:
+  description:
+    - Debts that could not be repaid, each with C(msg), and C(okx_code) and C(outcome) when known.
+    - C(outcome=unknown) means the repay may have run; see the collection's docs/safety.md.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{debt_ccy: SOL, debt: "2", msg: "none of SOL, USDT can repay it now; OKX offers: BTC"}]
+debts_left:
+  description: The debts after the repays, read again once they are final (the debts before when nothing was posted).
+  returned: always
+  type: dict
+  sample: {}
+"""
+
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepayEngine
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
+    DEFAULT_PRIORITY,
+    PolicyError,
+    make_policy,
+    plan_repays,
+)
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
+
+MODULE = dict(
+    argument_spec=dict(
+        debts=dict(type="list", elements="dict", default=[], options=dict(
+            debt_ccy=dict(type="str", required=True),
+            repay_ccy_list=dict(type="list", elements="str", required=True),
+        )),
+        priority=dict(type="list", elements="str", default=list(DEFAULT_PRIORITY)),
+        min_debt=dict(type="dict", default={}),
+        usd_prices=dict(type="dict", default={}),
+        exclude=dict(type="list", elements="str", default=[]),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=60),
+    ),
+    supports_check_mode=True,
+)
+
+
+def run(module):
+    """One read, one plan, one repay per debt (never a second while one is in flight), one read after."""
+    wait_timeout = module.in_range("wait_timeout", 1, 3600)
+    try:
+        policy = make_policy(**dict((name, module.as_written(name))
+                                    for name in ("debts", "priority", "min_debt", "usd_prices", "exclude")))
+    except PolicyError as err:
+        module.fail_json(msg=str(err))
+    result = dict(changed=False, debts_before={}, repaid=[], would_repay=[], in_flight=[], skipped_debts=[],
+                  failed_debts=[], debts_left={})
+    engine = RepayEngine(module.client, warn=module.warn)
+    outcomes = []
+    try:
+        with engine.exclusive(wait_timeout):
+            records, flights = engine.read_in_flight()
+            engine.resolve_unknown(flights, module.client.clock.monotonic() + wait_timeout)
+            debts, repay = engine.overview()
+            result["debts_before"] = result["debts_left"] = debts
+            plan = plan_repays(debts, repay, policy, in_flight=flights)
+            for warning in plan["warnings"]:
+                module.warn(warning)
+            result.update(skipped_debts=plan["skipped"], failed_debts=plan["failed"])
+            if module.check_mode:
+                result.update(would_repay=plan["repay"], changed=bool(plan["repay"]))
+            else:
+                for item in plan["repay"]:
+                    outcome = engine.post(item["debt_ccy"], item["repay_ccy_list"], records, wait_timeout)
+                    outcome.debt = item["debt"]
+                    outcomes.append(outcome)
+    except OKXError as err:
+        module.fail_json_okx(err, msg="could not %s the account's debts" % ("repay" if outcomes else "read"), **result)
+    try:
+        in_flight = [flight for flight in flights.values() if flight.debt_ccy in debts]
+        waited = [outcome for outcome in outcomes + in_flight if outcome.state in ("accepted", "in_flight")]
+        if module.params["wait"] and waited:
+            engine.wait_final(waited, wait_timeout)
+        if module.params["wait"] and any(outcome.posted for outcome in outcomes):
+            result["debts_left"] = engine.overview()[0]
+    except OKXError as err:
+        file_outcomes(result, outcomes, in_flight)
+        module.fail_json_okx(err, msg="repays were posted, but could not be followed", **result)
+    file_outcomes(result, outcomes, in_flight)
+    failed = result["failed_debts"]
+    if failed:
+        module.fail_json(msg="OKX one-click repay failed for %d debt(s) of the account: %s" % (
+            len(failed), "; ".join("%s: %s" % (item["debt_ccy"], item["msg"]) for item in failed)), **result)
+    module.exit_json(**result)
+
+
+def file_outcomes(result, outcomes, in_flight):
+    """File each repay under repaid or failed, and the in-flight ones under in_flight; set changed."""
+    result["in_flight"] = [flight.report() for flight in in_flight]
+    for outcome in outcomes:
+        report = dict(outcome.report(), debt=outcome.debt)
+        failure = failure_message(outcome)
+        if failure:
+            report["msg"] = failure
+            if outcome.error is not None:
+                report["okx_code"] = outcome.error.code
+            result["failed_debts"].append(report)
+        else:
+            result["repaid"].append(report)
+    result["changed"] = result["changed"] or any(outcome.changed for outcome in outcomes)
+
+
+def failure_message(outcome):
+    """Why a posted repay did not do its job, or None when OKX accepted it (and, if waited for, filled it)."""
+    cause = outcome.error.msg if outcome.error is not None else None
+    if outcome.state == "not_executed":
+        return "OKX did not repay it: %s" % (cause or outcome.msg)
+    if outcome.state == "unknown":
+        return ("it may or may not have run (%s%s): sent at %s (OKX time); check OKX's one-click repay history before "
+                "repaying by hand" % (cause + "; " if cause else "", outcome.msg, outcome.report()["sent_at"]))
+    if outcome.record is not None and outcome.record.status == "failed":
+        return "OKX reports the repay made at ts %s as failed" % outcome.ts
+    if outcome.msg:
+        return "the repay made at ts %s is %s" % (outcome.ts, outcome.msg)
+    return None
+
+
+def main():
+    run(OKXModule(**MODULE))
+
+
+if __name__ == "__main__":
+    main()

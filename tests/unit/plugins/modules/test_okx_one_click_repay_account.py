@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""okx_one_click_repay_account: one read, a plan, one repay per debt, the report (the planner has its own table)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from decimal import Decimal
+
+from ansible_collections.cryptoops.okx.plugins.modules.okx_one_click_repay_account import main
+from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, URL
+
+ARGS = dict(CREDENTIALS, api_url=URL)
+
+
+def maintain(run_module, check_mode=False, **options):
+    return run_module(main, dict(ARGS, **options), check_mode=check_mode)
+
+
+def test_every_debt_is_repaid_once_then_nothing_changes(fake_okx, run_module):
+    fake_okx.debts = {"USDC": Decimal("100"), "ETH": Decimal("0.5")}
+    first = maintain(run_module)
+    second = maintain(run_module)
+    assert first["changed"] is True and first["debts_left"] == {}
+    assert first["debts_before"] == {"USDC": "100", "ETH": "0.5"}
+    assert [(r["debt_ccy"], r["repay_ccy_list"], r["status"]) for r in first["repaid"]] == [
+        ("USDC", ["USDT"], "filled"), ("ETH", ["USDT"], "filled")]
+    assert (second["changed"], second["repaid"], second["debts_before"]) == (False, [], {})
+    assert fake_okx.posts == 2
+
+
+def test_posts_are_spaced_by_okx_limit(fake_okx, run_module, clock):
+    fake_okx.debts = {"USDC": Decimal("1"), "ETH": Decimal("1"), "SOL": Decimal("1")}
+    maintain(run_module, wait=False)
+    times = [int(record["ts"]) for record in fake_okx.executed]
+    assert [later - earlier for earlier, later in zip(times, times[1:])] == [2000, 2000]
+
+
+def test_check_mode_reports_what_it_would_repay(fake_okx, run_module):
+    result = maintain(run_module, check_mode=True)
+    assert result["changed"] is True and fake_okx.posts == 0
+    assert result["would_repay"] == [{"debt_ccy": "USDC", "repay_ccy_list": ["USDT"], "debt": "100"}]
+
+
+def test_a_debt_in_flight_is_left_alone(fake_okx, run_module):
+    fake_okx.settle = 100
+    fake_okx.run_repay({"debtCcy": "USDC", "repayCcyList": ["USDT"]})
+    result = maintain(run_module, wait=False)
+    assert fake_okx.posts == 0 and result["changed"] is False
+    assert [(f["debt_ccy"], f["outcome"], f["status"]) for f in result["in_flight"]] == [("USDC", "in_flight", "running")]
+    assert result["skipped_debts"] == [{"debt_ccy": "USDC", "debt": "100", "reason": "a repay of it is in flight"}]
+
+
+def test_one_failing_debt_does_not_stop_the_others_and_fails_the_task(fake_okx, run_module):
+    fake_okx.debts = {"USDC": Decimal("100"), "ETH": Decimal("0.5")}
+    fake_okx.post_faults = [("read_timeout", False)]
+    result = maintain(run_module, wait_timeout=10)
+    assert result["failed"] and result["changed"] is True
+    assert [r["debt_ccy"] for r in result["repaid"]] == ["ETH"]
+    assert [(f["debt_ccy"], f["outcome"]) for f in result["failed_debts"]] == [("USDC", "unknown")]
+    assert result["msg"].startswith("OKX one-click repay failed for 1 debt(s) of the account: USDC: it may or may not")
+
+
+def test_an_account_that_cannot_be_read_says_so(okx, run_module):
+    okx.add("GET", URL + "/api/v5/account/config", json={"code": "50111", "msg": "Invalid OK-ACCESS-KEY", "data": []},
+            status=401)
+    result = maintain(run_module)
+    assert result["failed"] and result["msg"].startswith("could not read the account's debts: OKX error 50111")
+    assert result["failed_debts"] == [] and result["repaid"] == []
+
+
+def test_a_policy_that_is_not_valid_fails_before_any_request(okx, run_module):
+    result = maintain(run_module, priority=["USDT", True])
+    assert result["failed"] and "priority: True is not an OKX currency symbol" in result["msg"]
+    assert len(okx.calls) == 0

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The in-process path: a module's run() in the controller's worker validates, masks and reports as the module."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.cryptoops.okx.plugins.modules import okx_one_click_repay
+from ansible_collections.cryptoops.okx.plugins.plugin_utils._okx_action import (
+    ControllerModule,
+    OKXAction,
+    _ModuleExit,
+)
+from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, SECRET, URL
+
+NAME = "cryptoops.okx.okx_one_click_repay"
+ARGS = dict(CREDENTIALS, api_url=URL, debt_ccy="USDC", repay_ccy_list=["USDT"])
+
+
+def run_in_worker(args, check_mode=False, diff=False):
+    with pytest.raises(_ModuleExit) as done:
+        okx_one_click_repay.run(ControllerModule(NAME, args, check_mode, diff, **okx_one_click_repay.MODULE))
+    return done.value.result
+
+
+def test_the_module_runs_in_the_worker_with_the_same_result(fake_okx, clock, state_dir, run_module):
+    in_worker = run_in_worker(dict(ARGS, wait=True))
+    fake_okx.debts["USDC"] = fake_okx.debts.get("USDC", 0) + 100
+    clock.now += 10
+    as_module = run_module(okx_one_click_repay.main, dict(ARGS, wait=True))
+    as_module.pop("warnings")
+    assert sorted(in_worker) == sorted(as_module)
+    assert (in_worker["changed"], in_worker["outcome"], in_worker["status"]) == (True, "accepted", "filled")
+
+
+def test_options_are_validated_as_ansible_module_does(okx):
+    assert run_in_worker(dict(ARGS, colour="blue"))["msg"] == (
+        "Unsupported parameters for (%s) module: colour. Supported parameters include: " % NAME
+        + ", ".join(sorted(list(okx_one_click_repay.MODULE["argument_spec"]) + list(CREDENTIALS) + [
+            "api_url", "demo", "retries", "sync_time", "timeout", "validate_certs"])) + ".")
+    assert run_in_worker({k: v for k, v in ARGS.items() if k != "debt_ccy"})["msg"] == \
+        "missing required arguments: debt_ccy"
+    assert "repay_ccy_list: True" in run_in_worker(dict(ARGS, repay_ccy_list=["USDT", True]))["msg"]
+    assert len(okx.calls) == 0
+
+
+def test_secrets_are_masked_in_what_the_worker_returns():
+    module = ControllerModule(NAME, ARGS, False, False, **okx_one_click_repay.MODULE)
+    with pytest.raises(_ModuleExit) as done:
+        module.fail_json(msg="something quoted %s" % SECRET, detail=SECRET)
+    assert SECRET not in repr(done.value.result)
+    assert done.value.result["failed"] is True
+
+
+class Stub:
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+@pytest.mark.parametrize("transport, become, async_val, in_worker", [
+    ("local", False, 0, True),
+    ("ssh", False, 0, False),
+    ("local", True, 0, False),
+    ("local", False, 30, False),
+], ids=["on-the-controller", "delegated-to-a-bastion", "become", "async"])
+def test_the_module_runs_in_the_worker_only_where_it_would_run_the_same(transport, become, async_val, in_worker):
+    action = OKXAction.__new__(OKXAction)
+    action._connection = Stub(transport=transport)
+    action._task = Stub(become=become, async_val=async_val)
+    assert action._runs_on_controller() is in_worker
