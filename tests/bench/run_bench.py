@@ -26,8 +26,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, REPO)
 
 # pylint: disable=wrong-import-position
-from tests.bench.fleet_state import fleet  # noqa: E402
 from tests.simulator.harness import start_simulator  # noqa: E402
+from tests.simulator.states import fleet  # noqa: E402
 
 CURRENCY_LIST = "/api/v5/trade/one-click-repay-currency-list-v2"
 REPAY = "/api/v5/trade/one-click-repay-v2"
@@ -98,15 +98,6 @@ def sdk_command(state, sim_url, work, forks, result_dir):
     return command, private_env(work)
 
 
-def simulator_cpu(sim):
-    """CPU seconds (user + system) the simulator process has used so far."""
-    if hasattr(sim, "cpu_seconds"):
-        return sim.cpu_seconds()
-    with open("/proc/%d/stat" % sim.proc.pid, encoding="ascii") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()  # fields[0] is field 3 (state) of proc(5)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
-
-
 def children_cpu():
     """CPU seconds (user + system) of the finished child processes, their own children included."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -144,14 +135,14 @@ def measure(log, final_state):
 def run_one(name, command, env, cwd, sim, state, output_path, timeout):
     """Reset the simulator, run one runner to its end and measure it."""
     sim.reset(state)
-    sim_cpu = simulator_cpu(sim)
+    sim_cpu = sim.cpu_seconds()
     cpu = children_cpu()
     started = time.monotonic()
     with open(output_path, "w", encoding="utf-8") as output:
         proc = subprocess.run(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, timeout=timeout, check=False)
     wall = time.monotonic() - started
     result = {"runner": name, "exit_status": proc.returncode, "wall_seconds": round(wall, 3),
-              "cpu_seconds": round(children_cpu() - cpu, 3), "simulator_cpu_seconds": round(simulator_cpu(sim) - sim_cpu, 3),
+              "cpu_seconds": round(children_cpu() - cpu, 3), "simulator_cpu_seconds": round(sim.cpu_seconds() - sim_cpu, 3),
               "output": output_path}
     result.update(measure(sim.log(), sim.state()))
     result["problems"] = problems(result)
@@ -194,7 +185,8 @@ def table(report):
         ("debts left", "debts_left", "%d"),
         ("exit status", "exit_status", "%d"),
     ]
-    lines = ["OKX one-click repay: %(accounts)d accounts x %(debts)d debts, %(forks)d forks/threads" % report,
+    lines = ["OKX one-click repay: %(accounts)d accounts x %(debts)d debts, %(forks)d forks/threads, "
+             "settle delay %(settle_delay)s s, %(cpus)d CPUs" % report,
              "%-36s %12s %12s" % ("", "ansible", "python-okx")]
     for label, key, form in rows:
         cells = ["-" if runs[name][key] is None else form % runs[name][key] for name in RUNNERS]
@@ -233,7 +225,7 @@ def main(argv=None):
     state = fleet(args.accounts, args.debts)
     report = {"accounts": args.accounts, "debts": args.debts, "forks": args.forks,
               "floor_seconds": math.ceil(args.accounts / args.forks) * args.debts * INTERVAL,
-              "settle_delay": state["settle_delay"], "cpus": os.cpu_count(),
+              "settle_delay": state["settle_delay"], "history_lag": state.get("history_lag", 0), "cpus": os.cpu_count(),
               "versions": {"python": sys.version.split()[0], "ansible-core": version("ansible-core"),
                            "python-okx": version("python-okx")},
               "runners": {}}
