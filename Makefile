@@ -13,39 +13,60 @@ STAGE_ROOT := $(BUILD)/stage
 STAGE := $(STAGE_ROOT)/ansible_collections/cryptoops/okx
 # Where the built tarball is installed, as a user gets the collection.
 INSTALLED := $(BUILD)/installed
-MODULES := okx_one_click_repay okx_one_click_repay_info
+MODULES := okx_one_click_repay okx_one_click_repay_info okx_one_click_repay_account
+# The interpreter's X.Y, as ansible-test's --python wants it.
+PY_VERSION := -c 'import sys; print("%d.%d" % sys.version_info[:2])'
 
-.PHONY: help test venv venv-oldest stage units units-oldest sanity sanity-target-pythons build-install lint changelog-lint simulator e2e molecule runner demo clean
+# Unit tests run on every ansible-core meta/runtime.yml's requires_ansible admits (>= 2.19), each in its own venv
+# from its own requirements file, on a Python it supports on the controller (PyPI Requires-Python: 2.19 needs
+# >= 3.11, 2.20 and 2.21 >= 3.12). 2.21 shares the main venv, 2.19 is the "oldest".
+UNIT_CORES := 2.19 2.20 2.21
+VENV_2.21 := $(VENV)
+VENV_2.20 := $(CURDIR)/.venv-2.20
+VENV_2.19 := $(OLDEST_VENV)
+PYTHON_2.21 ?= $(PYTHON)
+# The oldest Python 2.20 supports where there is one, as 2.19 runs on its oldest: three releases, three Pythons.
+PYTHON_2.20 ?= $(shell hack/find-python.sh 3.12 3.12 2>/dev/null || hack/find-python.sh 3.12)
+PYTHON_2.19 ?= $(OLDEST_PYTHON)
+
+.PHONY: help test venv venv-oldest stage units units-oldest units-all $(addprefix units-,$(UNIT_CORES)) sanity \
+  sanity-target-pythons build-install importer lint changelog-lint workflow-lint docs-lint simulator e2e molecule \
+  runner demo clean
 
 help:
-	@echo "make test          every check CI runs: sanity, lint, units (2.21 and oldest 2.19), build + install + ansible-doc,"
-	@echo "                   simulator, molecule, runner, e2e"
+	@echo "make test          every check CI runs: sanity, lint, docs-lint, units on each ansible-core, build + install"
+	@echo "                   + ansible-doc, galaxy-importer, simulator, molecule, runner, e2e"
 	@echo "make units         unit tests with ansible-core 2.21"
 	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
-	@echo "make sanity        ansible-test sanity over the whole collection"
+	@echo "make units-X.Y     unit tests with ansible-core X.Y, one of $(UNIT_CORES); make units-all: all of them"
+	@echo "make sanity        ansible-test sanity over the whole collection, then compile/import on the target Pythons"
+	@echo "make lint          ansible-lint (production profile), antsibull-changelog lint, zizmor on .github/workflows"
+	@echo "make docs-lint     antsibull-docs lint-collection-docs --plugin-docs: module, plugin and role docs"
 	@echo "make build-install build the tarball, install it into build/installed, ansible-doc each module"
+	@echo "make importer      galaxy-importer on the built tarball (what Galaxy runs on upload), with no container"
 	@echo "make simulator     the OKX simulator's own tests"
 	@echo "make e2e           end-to-end: ansible-playbook with the installed collection against the OKX simulator"
 	@echo "make molecule      the role's molecule scenario against the simulator (converge, idempotence, verify)"
 	@echo "make runner        playbooks/one_click_repay.yml as an AWX job, through ansible-runner, against the simulator"
 	@echo "make demo          run the example playbook against a seeded simulator: check mode, for real, again"
 
-test: sanity lint units units-oldest build-install simulator molecule runner e2e
+test: sanity lint docs-lint units-all build-install importer simulator molecule runner e2e
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: tests/requirements.txt
-	test -n "$(PYTHON)"
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -r tests/requirements.txt
-	touch $@
-
 venv-oldest: $(OLDEST_VENV)/.installed
+
+# Each venv: its requirements file, and the Python it is created with.
+$(VENV)/.installed: tests/requirements.txt
+$(VENV)/.installed: VENV_PYTHON = $(PYTHON_2.21)
+$(VENV_2.20)/.installed: tests/requirements-2.20.txt
+$(VENV_2.20)/.installed: VENV_PYTHON = $(PYTHON_2.20)
 $(OLDEST_VENV)/.installed: tests/requirements-oldest.txt
-	test -n "$(OLDEST_PYTHON)"
-	$(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
-	$(OLDEST_VENV)/bin/python -m pip install -q --upgrade pip
-	$(OLDEST_VENV)/bin/python -m pip install -q -r tests/requirements-oldest.txt
+$(OLDEST_VENV)/.installed: VENV_PYTHON = $(PYTHON_2.19)
+%/.installed:
+	test -n "$(VENV_PYTHON)"
+	$(VENV_PYTHON) -m venv $(@D)
+	$(@D)/bin/python -m pip install -q --upgrade pip
+	$(@D)/bin/python -m pip install -q -r $^
 	touch $@
 
 # A copy of the working tree (tracked and untracked, not ignored files) as its own git repo: ansible-test
@@ -56,30 +77,36 @@ stage:
 	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(STAGE)
 	cd $(STAGE) && git init -q && git add -A
 
-units: venv stage
-	cd $(STAGE) && $(VENV)/bin/ansible-test units --local --python $$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') -v
+units: units-2.21
+units-oldest: units-2.19
+units-all: $(addprefix units-,$(UNIT_CORES))
 
-units-oldest: venv-oldest stage
-	cd $(STAGE) && $(OLDEST_VENV)/bin/ansible-test units --local --python $$($(OLDEST_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') -v
+.SECONDEXPANSION:
+$(addprefix units-,$(UNIT_CORES)): units-%: $$(VENV_$$*)/.installed stage
+	@echo "units: ansible-core $$($(VENV_$*)/bin/python -c 'import ansible.release as r; print(r.__version__)') on $$($(VENV_$*)/bin/python -V)"
+	cd $(STAGE) && $(VENV_$*)/bin/ansible-test units --local --python $$($(VENV_$*)/bin/python $(PY_VERSION)) -v
 
 sanity: venv stage
 	hack/seed-ansible-test-cache.sh $(VENV)/bin/python
-	cd $(STAGE) && $(VENV)/bin/ansible-test sanity --venv --python $$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') -v
+	cd $(STAGE) && $(VENV)/bin/ansible-test sanity --venv --python $$($(VENV)/bin/python $(PY_VERSION)) -v
 	$(MAKE) --no-print-directory sanity-target-pythons
 
 # Modules run on the target Pythons too: compile and import them there, as `--docker default` would.
 # ansible-test looks the interpreters up as pythonX.Y on PATH (a pyenv shim fails unless selected), hence the links.
 TARGET_PYTHONS := 3.9 3.10 3.11 3.12
+# Python X.Y: pythonX.Y on PATH (as actions/setup-python and distribution packages install it) if it runs, else what
+# hack/find-python.sh finds (pyenv's versions too).
+find_python = { python$(1) -c 'import sys; print(sys.executable)' 2>/dev/null || hack/find-python.sh $(1) $(1); }
 sanity-target-pythons: venv stage
 	rm -rf $(BUILD)/pythons && mkdir -p $(BUILD)/pythons
 	for version in $(TARGET_PYTHONS); do \
-	  interpreter=$$(hack/find-python.sh $$version $$version) || { echo "WARNING: no Python $$version: not checked"; continue; }; \
+	  interpreter=$$($(call find_python,$$version)) || { echo "WARNING: no Python $$version: not checked"; continue; }; \
 	  ln -s "$$interpreter" $(BUILD)/pythons/python$$version; \
 	  (cd $(STAGE) && PATH=$(BUILD)/pythons:$$PATH $(VENV)/bin/ansible-test sanity --test compile --test import \
-	    --controller origin:python=$$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') --target-python $$version); \
+	    --controller origin:python=$$($(VENV)/bin/python $(PY_VERSION)) --target-python $$version); \
 	done
 	# ansible-test 2.21 no longer knows Python 3.8, which ansible-core 2.19 still targets: byte-compile there.
-	if interpreter=$$(hack/find-python.sh 3.8 3.8); then \
+	if interpreter=$$($(call find_python,3.8)); then \
 	  $$interpreter -c 'import pathlib, sys; [compile(p.read_text(), str(p), "exec") for d in sys.argv[1:] for p in pathlib.Path(d).glob("*.py")]' \
 	    plugins/modules plugins/module_utils && echo "Python 3.8 compiles plugins/modules and plugins/module_utils"; \
 	else echo "WARNING: no Python 3.8: not checked"; fi
@@ -94,11 +121,34 @@ build-install: venv
 	  echo "ansible-doc cryptoops.okx.$$module: ok"; \
 	done
 
-lint: venv changelog-lint
+# galaxy-importer, as Galaxy and Automation Hub run it on an uploaded tarball: ansible-doc on every plugin, metadata,
+# changelog and tags, ansible-lint's production profile on the extracted tarball. hack/galaxy-importer.cfg turns off
+# what needs a container (ansible-test in an image) or the network. It exits 0 whatever it finds: any WARNING or
+# ERROR line fails the target.
+importer: build-install
+	rm -rf $(BUILD)/importer && mkdir -p $(BUILD)/importer/tmp
+	cd $(BUILD)/importer && GALAXY_IMPORTER_CONFIG=$(CURDIR)/hack/galaxy-importer.cfg \
+	  GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$(BUILD)/importer/tmp PATH=$(VENV)/bin:$$PATH \
+	  $(VENV)/bin/python -m galaxy_importer.main $(BUILD)/dist/cryptoops-okx-*.tar.gz | tee $(BUILD)/importer/importer.log
+	if grep -E '^(WARNING|ERROR|CRITICAL)' $(BUILD)/importer/importer.log; then \
+	  echo "galaxy-importer: the findings above fail the import check"; exit 1; fi
+	grep -q '^Importer processing completed successfully' $(BUILD)/importer/importer.log
+
+lint: venv changelog-lint workflow-lint
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint
 
 changelog-lint: venv
 	$(VENV)/bin/antsibull-changelog lint
+
+# zizmor, offline: the workflows against GitHub's schema (--strict-collection fails on any schema error) and its
+# security audits, code smells included (--pedantic).
+workflow-lint: venv
+	$(VENV)/bin/zizmor --offline --strict-collection --pedantic --no-progress --color never .github/workflows
+
+# Module, plugin and role docs as the collection docsite renders them (markup, references, role argument specs).
+# antsibull-docs calls ansible-doc and ansible-galaxy from PATH.
+docs-lint: venv
+	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
 
 simulator: venv
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/simulator
