@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from conftest import playbook_runner
+from tests.e2e.helpers import PlaybookRunner
 
 CREDENTIALS = ("OKX_API_KEY", "OKX_API_SECRET", "OKX_API_PASSPHRASE")
 
@@ -29,7 +29,9 @@ def live_playbook(tmp_path):
     credentials["OKX_DEMO"] = os.environ.get("OKX_DEMO", "true")
     if os.environ.get("OKX_API_URL"):
         credentials["OKX_API_URL"] = os.environ["OKX_API_URL"]
-    return playbook_runner(tmp_path, credentials)
+    runner = PlaybookRunner(tmp_path, credentials)
+    yield runner
+    runner.close()
 
 
 def test_info_reads_the_account(live_playbook):
