@@ -44,7 +44,6 @@ PASSPHRASE = "Awx-Passphrase-3"
 VAULT_PASSWORD = "Awx-Vault-Credential-5d"
 SECRETS = (MAIN_SECRET, SUB_SECRET, PASSPHRASE, VAULT_PASSWORD)
 REPAY_TASK = "Repay the account's debts (one read, a plan, one repay per debt, one read after)"
-FAIL_TASK = "Fail the account when a debt could not be repaid, or the account could not be read"
 
 STATE = state(
     account("main", uid="1", api_key="awx-main-key", secret=MAIN_SECRET, passphrase=PASSPHRASE,
@@ -238,7 +237,7 @@ def test_one_failing_account_does_not_hide_the_others(sim, jobs):
     assert job.stats["failures"] == {"okx-margin": 1}
     summary = stats_artifact(job)["okx_repay"]
     assert summary["okx-main"]["debts_left"] == {}
-    failed = host_events(job, "runner_on_failed", FAIL_TASK)
+    failed = host_events(job, "runner_on_failed", REPAY_TASK)
     assert list(failed) == ["okx-margin"]
     assert summary["okx-margin"]["failed_debts"] == [] and "Spot mode" in summary["okx-margin"]["error"]
     assert_no_secret_in_output(job)
@@ -254,5 +253,5 @@ def test_one_failing_debt_does_not_stop_the_others(sim, jobs):
     assert [(f["debt_ccy"], f["okx_code"], f["outcome"]) for f in summary["failed_debts"]] == [
         ("USDC", "51000", "not_executed")]
     assert summary["debts_left"] == {"USDC": "40"}
-    failed = host_events(job, "runner_on_failed", FAIL_TASK)
+    failed = host_events(job, "runner_on_failed", REPAY_TASK)
     assert "USDC" in failed["okx-main"]["res"]["msg"]
