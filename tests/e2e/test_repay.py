@@ -8,10 +8,20 @@ rest (options, hints, reply validation, the lost-reply matrix).
 """
 
 import os
+import shutil
 
 import pytest
 
-from tests.e2e.helpers import DEMO_SECRET, PASSPHRASE, SECRET, executed, posts, repay_play, sim_account
+from tests.e2e.helpers import (
+    COLLECTIONS_PATH,
+    DEMO_SECRET,
+    PASSPHRASE,
+    SECRET,
+    executed,
+    posts,
+    repay_play,
+    sim_account,
+)
 
 
 def test_a_debt_is_repaid_in_the_worker_then_nothing_changes(sim, playbook):
@@ -195,3 +205,18 @@ def test_no_secret_in_output_or_in_any_file_left_behind(sim, playbook):
     assert any(os.sep + "cryptoops.okx" + os.sep in path for path, _text in texts), "the state dir was searched"
     for secret in (SECRET, PASSPHRASE):
         assert not [path for path, text in texts if secret in text]
+
+
+def test_a_module_routed_to_the_shared_action_plugin_runs_in_the_worker(sim, playbook, tmp_path):
+    """docs/architecture.md: a new module needs no action plugin file of its own, only a routing line."""
+    collections = tmp_path / "collections"
+    shutil.copytree(os.path.join(COLLECTIONS_PATH, "ansible_collections"), str(collections / "ansible_collections"))
+    root = collections / "ansible_collections" / "cryptoops" / "okx"
+    os.remove(str(root / "plugins" / "action" / "okx_one_click_repay.py"))
+    with open(str(root / "meta" / "runtime.yml"), "a") as handle:
+        handle.write("plugin_routing:\n  modules:\n    okx_one_click_repay:\n"
+                     "      action_plugin: cryptoops.okx.okx_one_click_repay_info\n")
+    run = playbook(repay_play(), "-vvv", env={"ANSIBLE_COLLECTIONS_PATH": str(collections)})
+    assert run.rc == 0, run.stdout
+    assert "AnsiballZ" not in run.stdout
+    assert run.result("repay")["result"]["outcome"] == "accepted"
