@@ -31,7 +31,7 @@ PYTHON_2.19 ?= $(OLDEST_PYTHON)
 
 .PHONY: help test venv venv-oldest stage units units-oldest units-all $(addprefix units-,$(UNIT_CORES)) sanity \
   sanity-target-pythons build-install importer lint changelog-lint workflow-lint docs-lint simulator e2e molecule \
-  runner demo clean
+  runner demo bench clean
 
 help:
 	@echo "make test          every check CI runs: sanity, lint, docs-lint, units on each ansible-core, build + install"
@@ -48,9 +48,12 @@ help:
 	@echo "make e2e           end-to-end: ansible-playbook with the installed collection against the OKX simulator"
 	@echo "make molecule      the role's molecule scenario against the simulator (converge, idempotence, verify)"
 	@echo "make runner        playbooks/one_click_repay.yml as an AWX job, through ansible-runner, against the simulator"
-	@echo "make demo          run the example playbook against a seeded simulator: check mode, for real, again"
+	@echo "make demo          the example playbook, then the role on examples/inventory, against the simulator's demo"
+	@echo "                   accounts: check mode, for real, again"
+	@echo "make bench         the role vs a python-okx script on the simulator (not in make test);"
+	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size"
 
-test: sanity lint docs-lint units-all build-install importer simulator molecule runner e2e
+test: sanity lint docs-lint units-all build-install importer simulator molecule runner demo e2e
 
 venv: $(VENV)/.installed
 venv-oldest: $(OLDEST_VENV)/.installed
@@ -162,8 +165,14 @@ molecule: build-install
 runner: build-install
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -v tests/awx
 
+# The tests and tools import the simulator as tests.simulator (pytest.ini puts the root on the path for pytest).
 demo: build-install
-	$(VENV)/bin/python hack/demo.py
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/python hack/demo.py
+
+# Not part of `make test`: timings belong in a benchmark, measured against a baseline in the same run.
+bench: build-install
+	$(VENV)/bin/python -m pip install -q -r tests/bench/requirements.txt
+	$(VENV)/bin/python -m tests.bench.run_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

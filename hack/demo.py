@@ -1,7 +1,11 @@
-"""`make demo`: the example playbook against the OKX simulator, in check mode, for real, and again.
+"""`make demo`: the collection against the OKX simulator, as a user runs it, with no OKX account.
 
-Needs no OKX account and no network: the simulator runs on 127.0.0.1 with the seeded demo account of
-tests/simulator/demo-state.json, and is stopped at the end.
+1. playbooks/example_repay.yml (one account, credentials from the environment): check mode, for real, again.
+2. The role on examples/inventory (two accounts, vaulted credentials; the demo vault password is in
+   examples/demo-vault-password): check mode, for real, again.
+
+The simulator runs on 127.0.0.1 with the demo accounts of tests/simulator/states.py (demo()), and is stopped at the
+end. Run from the repository root with it on PYTHONPATH (the Makefile does).
 """
 
 import json
@@ -10,38 +14,48 @@ import subprocess
 import sys
 import tempfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+from tests.simulator.harness import start_simulator
+from tests.simulator.states import DEMO_ACCOUNTS, demo
 
-from tests.simulator.harness import start_simulator  # noqa: E402  pylint: disable=wrong-import-position
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
 
 
 def debts(sim):
     return {account["name"]: account["debts"] for account in sim.state()["accounts"]}
 
 
+def run(title, command, env, sim):
+    print("\n=== %s\n$ %s" % (title, " ".join(command)), flush=True)
+    subprocess.run([os.path.join(BIN, command[0])] + command[1:], env=env, cwd=REPO, check=True)
+    posts = [entry for entry in sim.log() if entry["method"] == "POST"]
+    print("--> repay POSTs so far: %d; debts now: %s" % (len(posts), json.dumps(debts(sim))), flush=True)
+
+
 def main():
-    collections = os.path.join(REPO, "build", "installed")
-    with open(os.path.join(REPO, "tests", "simulator", "demo-state.json")) as handle:
-        state = json.load(handle)
-    account = state["accounts"][0]
+    main_account = DEMO_ACCOUNTS["okx-main"]
     with tempfile.TemporaryDirectory(prefix="okx-demo-") as tmp:
-        sim = start_simulator(state, os.path.join(tmp, "sim"))
+        sim = start_simulator(demo(), os.path.join(tmp, "sim"))
         try:
-            print("OKX simulator at %s; debts: %s" % (sim.url, debts(sim)))
-            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                       ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", TMPDIR=tmp,
-                       OKX_API_URL=sim.url, OKX_API_KEY=account["api_key"], OKX_API_SECRET=account["secret"],
-                       OKX_API_PASSPHRASE=account["passphrase"], OKX_DEMO=str(account.get("env") == "demo").lower())
-            steps = [("check mode: what would be repaid", ["--check", "--diff"]),
-                     ("repay for real", ["--diff"]),
-                     ("again: nothing left to repay, nothing changes", [])]
-            for title, args in steps:
-                print("\n=== %s: ansible-playbook cryptoops.okx.example_repay %s" % (title, " ".join(args)), flush=True)
-                subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-                                "cryptoops.okx.example_repay"] + args, env=env, check=True)
-                posts = [entry for entry in sim.log() if entry["method"] == "POST"]
-                print("--> repay POSTs so far: %d; debts now: %s" % (len(posts), debts(sim)))
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "installed"),
+                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
+                       ANSIBLE_INVENTORY_UNPARSED_WARNING="0", HOME=tmp, OKX_API_URL=sim.url, OKX_DEMO="true")
+            print("OKX simulator at %s (demo trading); debts: %s" % (sim.url, json.dumps(debts(sim))))
+
+            one = dict(env, OKX_API_KEY=main_account["api_key"], OKX_API_SECRET=main_account["secret"],
+                       OKX_API_PASSPHRASE=main_account["passphrase"])
+            playbook = ["ansible-playbook", "cryptoops.okx.example_repay"]
+            run("1. one account, credentials in the environment: what would be repaid", playbook + ["--check", "--diff"],
+                one, sim)
+            run("1. repay for real", playbook + ["--diff"], one, sim)
+            run("1. again: nothing left to repay, nothing changes", playbook, one, sim)
+
+            sim.reset(demo())
+            role = ["ansible-playbook", "-i", "examples/inventory", "cryptoops.okx.one_click_repay",
+                    "--vault-password-file", "examples/demo-vault-password"]
+            run("2. the role on two accounts, vaulted credentials: what would be repaid", role + ["--check"], env, sim)
+            run("2. repay for real", role, env, sim)
+            run("2. again: nothing left to repay, nothing changes", role, env, sim)
         finally:
             sim.stop()
     print("\nSimulator stopped.")

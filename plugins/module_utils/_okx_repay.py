@@ -294,9 +294,9 @@ class RepayEngine:
         """
         low, high = self._bounds(entry)
         known = set(entry.get("known", []))
-        found = [record for record in records
-                 if record.debt_ccy == debt_ccy and record.repay_ccy_list == entry["repay_ccy_list"]
-                 and low <= record.ts <= high and record.ts not in known]
+        found = [record for record in records if (
+            record.debt_ccy == debt_ccy and record.repay_ccy_list == entry["repay_ccy_list"]
+            and low <= record.ts <= high and record.ts not in known)]
         if len(found) > 1:
             raise OKXError("OKX's history shows %d repays of the %s debt (ts %s) that may be the one this machine "
                            "posted between %s and %s: cannot tell which; check the repay history"

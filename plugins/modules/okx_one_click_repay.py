@@ -91,33 +91,39 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Repay the USDC debt, from USDC first, then BTC
+- name: Repay the USDC debt, from USDC first, then USDT
   cryptoops.okx.okx_one_click_repay:
     debt_ccy: USDC
     repay_ccy_list:
       - USDC
-      - BTC
+      - USDT
   delegate_to: localhost
 
-- name: Set the credentials once for every OKX task of a play
-  hosts: localhost
-  gather_facts: false
+- name: Repay the ETH debt from USDT and wait for the outcome
+  cryptoops.okx.okx_one_click_repay:
+    debt_ccy: ETH
+    repay_ccy_list: [USDT]
+    wait: true
+    wait_timeout: 120
+  delegate_to: localhost
+  register: repay
+
+- name: Show what happened
+  ansible.builtin.debug:
+    msg: "{{ repay.debt_ccy }}: {{ repay.outcome }}, filled {{ repay.fill_debt_sz | default('nothing yet') }}"
+
+- name: Repay with credentials given once for every OKX task of the block
   module_defaults:
     group/cryptoops.okx.okx:
       api_key: "{{ lookup('ansible.builtin.env', 'OKX_API_KEY') }}"
       api_secret: "{{ lookup('ansible.builtin.env', 'OKX_API_SECRET') }}"
       api_passphrase: "{{ lookup('ansible.builtin.env', 'OKX_API_PASSPHRASE') }}"
-  tasks:
-    - name: Repay the USDT debt and wait for the outcome
+  block:
+    - name: Repay the USDT debt, if any
       cryptoops.okx.okx_one_click_repay:
         debt_ccy: USDT
-        repay_ccy_list: [USDT, ETH, BTC]
-        wait: true
-      register: repay
-
-    - name: Show what was repaid
-      ansible.builtin.debug:
-        msg: "{{ repay.debt_ccy }}: {{ repay.outcome }} {{ repay.fill_debt_sz | default('') }}"
+        repay_ccy_list: [USDT, ETH]
+      delegate_to: localhost
 """
 
 RETURN = r"""

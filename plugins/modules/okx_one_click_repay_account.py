@@ -10,11 +10,11 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: okx_one_click_repay_account
 short_description: Repay the debts of an OKX account with one-click repay, planned from one read
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Repays the debts of one OKX account in Spot mode through OKX's one-click repay (new), the way package modules
     take a list of names. One task reads the debts, plans, repays each debt in turn within OKX's rate limit, waits
-    for the outcomes and reports them. It is what the role M(cryptoops.okx.one_click_repay) runs for each account.
+    for the outcomes and reports them. It is what the role P(cryptoops.okx.one_click_repay#role) runs for each account.
   - Explicit mode repays the debts listed in O(debts). Auto mode (O(debts) empty) repays every outstanding debt from
     its own currency first, then O(priority), keeping only the currencies OKX offers to repay with.
   - Skips excluded debts (O(exclude)), dust (O(min_debt)), and any debt with a repay still in flight; never posts a

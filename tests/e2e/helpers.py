@@ -102,6 +102,7 @@ class PlaybookRunner:
         for folder in (self.home, self.work):
             os.makedirs(folder, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix="okx-e2e-")
+        self.cwd = self.work  # where ansible-playbook runs; play files are written to work
         self.count = 0
 
     def close(self):
@@ -137,14 +138,14 @@ class PlaybookRunner:
 
     def __call__(self, text, *args, env=None, creds=True):
         command, results_file = self.command(text, args)
-        proc = subprocess.run(command, cwd=self.work, env=self.environment(env, creds, results_file),
+        proc = subprocess.run(command, cwd=self.cwd, env=self.environment(env, creds, results_file),
                               capture_output=True, text=True, timeout=600, check=False)
         return Run(proc.returncode, proc.stdout, proc.stderr, results_file)
 
     def start(self, text, *args, env=None, creds=True):
         """Start ansible-playbook in its own process group; ``finish(proc)`` waits for it and returns its Run."""
         command, results_file = self.command(text, args)
-        proc = subprocess.Popen(command, cwd=self.work, env=self.environment(env, creds, results_file),
+        proc = subprocess.Popen(command, cwd=self.cwd, env=self.environment(env, creds, results_file),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         proc.results_file = results_file
         return proc

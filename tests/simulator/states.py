@@ -86,3 +86,57 @@ def fleet(n_accounts, debts_per_account, *, prefix="acct", settle_delay=0.3, his
                         debts=debts) for index in range(n_accounts)]
     prices = dict({ccy: FLEET_PRICES[ccy] for ccy in owed}, USDT=DEFAULT_PRICES["USDT"])
     return state(*accounts, prices=prices, settle_delay=settle_delay, history_lag=history_lag, **extra)
+
+
+# --- the named states of the project's demo and scenarios: one place for each --------------------------------------
+
+# The demo accounts: examples/inventory holds their credentials, vaulted with the password in
+# examples/demo-vault-password. Simulator accounts of demo trading, never real ones.
+DEMO_ACCOUNTS = {
+    "okx-main": dict(uid="44800000042", api_key="demo-4f1c2a7e-0b9d-4e43-9a55-5c1e0d2b7f10",
+                     secret="DEMO0000SIMULATOR0000NOT0000REAL", passphrase="Demo-Passphrase-1"),
+    "okx-sub-hedging": dict(uid="44800000043", api_key="demo-7d2e9b41-6c3a-4f58-8e17-2a9c4b0d5e63",
+                            secret="DEMO1111SIMULATOR1111NOT1111REAL", passphrase="Demo-Passphrase-2"),
+}
+
+
+def demo():
+    """`make demo` and the documentation's examples: the example inventory's two accounts, in demo trading.
+
+    okx-main owes USDC and ETH (and BTC dust); okx-sub-hedging owes USDT and BTC (BTC is excluded in its host vars).
+    """
+    return state(
+        account("okx-main", env="demo", balances={"USDT": "5000", "BTC": "0.1", "USDC": "20"},
+                debts={"USDC": "100", "ETH": "0.5", "BTC": "0.000001"}, **DEMO_ACCOUNTS["okx-main"]),
+        account("okx-sub-hedging", env="demo", balances={"USDT": "300", "ETH": "1"}, debts={"USDT": "250", "BTC": "0.01"},
+                **DEMO_ACCOUNTS["okx-sub-hedging"]),
+        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.5)
+
+
+def molecule():
+    """The role's molecule scenario (extensions/molecule/default): its two hosts' accounts."""
+    return state(
+        account("main", uid="44800000101", api_key="molecule-main-key", secret="MOLECULE-MAIN-SECRET",
+                passphrase="Molecule-Main-1", balances={"USDT": "5000", "BTC": "0.5"},
+                debts={"USDC": "120", "ETH": "0.2", "BTC": "0.000001"}),
+        account("sub", uid="44800000102", api_key="molecule-sub-key", secret="MOLECULE-SUB-SECRET",
+                passphrase="Molecule-Sub-1", balances={"USDT": "30", "ETH": "1"}, debts={"USDT": "250"}),
+        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.2)
+
+
+NAMED = {"demo": demo, "molecule": molecule}
+
+
+def main(argv=None):
+    """Print a named state as JSON: python -m tests.simulator.states {demo,molecule} | fleet N K."""
+    import argparse
+    import json
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("name", choices=sorted(NAMED) + ["fleet"])
+    parser.add_argument("size", nargs="*", type=int, help="fleet: accounts and debts per account")
+    args = parser.parse_args(argv)
+    print(json.dumps(fleet(*args.size) if args.name == "fleet" else NAMED[args.name](), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -31,7 +31,8 @@ def test_the_module_runs_in_the_worker_with_the_same_result(fake_okx, clock, sta
     fake_okx.debts["USDC"] = fake_okx.debts.get("USDC", 0) + 100
     clock.now += 10
     as_module = run_module(okx_one_click_repay.main, dict(ARGS, wait=True))
-    as_module.pop("warnings")
+    for name in ("warnings", "invocation"):  # ansible-core < 2.21 adds invocation to a module's result
+        as_module.pop(name, None)
     assert sorted(in_worker) == sorted(as_module)
     assert (in_worker["changed"], in_worker["outcome"], in_worker["status"]) == (True, "accepted", "filled")
 

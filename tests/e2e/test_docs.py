@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every documented example runs: the fenced blocks of the README, the role's README and docs/*.md, and the modules'
+EXAMPLES, read from the files themselves, against the OKX simulator's demo accounts.
+
+- A playbook, or a module's task list (wrapped in a play on localhost), runs in check and diff mode, for real, and
+  again, which must change nothing. On localhost the credentials come from the environment; on the `okx_accounts`
+  of examples/inventory from its vault.
+- Role variables (a mapping of okx_repay_* variables) run the role's playbook on examples/inventory with them.
+- `ansible-playbook` and `ansible-doc` commands run as written; `--ask-vault-pass` gets the demo password at a
+  terminal prompt, as a user types it.
+- A block that cannot run here is preceded by `<!-- not run by the docs test: REASON -->`; any other block fails.
+"""
+
+import ast
+import glob
+import os
+import pty
+import re
+import shlex
+import shutil
+
+import pytest
+import yaml
+
+from tests.e2e.helpers import BIN, REPO, PlaybookRunner, posts
+from tests.simulator.states import DEMO_ACCOUNTS, demo
+
+DOCS = ["README.md", "roles/one_click_repay/README.md"] + sorted(
+    os.path.relpath(path, REPO) for path in glob.glob(os.path.join(REPO, "docs", "*.md")))
+MODULES = sorted(glob.glob(os.path.join(REPO, "plugins", "modules", "*.py")))
+NOT_RUN = re.compile(r"<!-- not run by the docs test: (.+?) -->\s*$")
+VAULT_PASSWORD = open(os.path.join(REPO, "examples", "demo-vault-password")).read().strip()
+INVENTORY = ["-i", "examples/inventory", "--vault-password-file", "examples/demo-vault-password"]
+RUNNABLE_COMMANDS = ("ansible-playbook", "ansible-doc")
+
+
+def fenced_blocks():
+    """(where, language, text, reason not run or None) of each fenced block of the docs."""
+    for name in DOCS:
+        with open(os.path.join(REPO, name)) as handle:
+            text = handle.read()
+        for match in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.M | re.S):
+            before = text[:match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+            reason = NOT_RUN.search(before)
+            where = "%s:%d" % (name, text[:match.start()].count("\n") + 1)
+            yield where, match.group(1), match.group(2), reason.group(1) if reason else None
+
+
+def module_examples():
+    for path in MODULES:
+        for node in ast.walk(ast.parse(open(path).read())):
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "EXAMPLES":
+                yield "%s EXAMPLES" % os.path.relpath(path, REPO), "yaml", node.value.value, None
+
+
+def kind_of(language, text):
+    """What an example is, and so how it runs."""
+    if language == "yaml":
+        data = yaml.safe_load(text)
+        if isinstance(data, list) and all(isinstance(item, dict) and "hosts" in item for item in data):
+            return "playbook"
+        if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+            return "tasks"
+        if isinstance(data, dict) and data and all(key.startswith("okx_repay_") for key in data):
+            return "role_vars"
+    if language == "bash" and all(line.split()[0] in RUNNABLE_COMMANDS for line in commands(text)):
+        return "commands"
+    return None
+
+
+def commands(text):
+    """The command lines of a shell block, without comments."""
+    lines = [line.split("#", 1)[0].strip() for line in text.replace("\\\n", " ").splitlines()]
+    return [line for line in lines if line]
+
+
+EXAMPLES = list(fenced_blocks()) + list(module_examples())
+RUN = [pytest.param(kind_of(lang, text), text, id=where) for where, lang, text, reason in EXAMPLES
+       if reason is None and kind_of(lang, text)]
+
+
+def test_every_example_runs_or_says_why_not():
+    unclassified = [where for where, lang, text, reason in EXAMPLES if reason is None and kind_of(lang, text) is None]
+    assert not unclassified, "examples the docs test cannot run; make them runnable or mark them: %s" % unclassified
+    assert len(RUN) >= 10
+
+
+@pytest.fixture
+def docs_sim(state, sim):
+    sim.reset(demo())
+    return sim
+
+
+@pytest.fixture
+def user(tmp_path, docs_sim):
+    """ansible-playbook as a user of the docs runs it: the repository as the working directory, the demo account's
+    credentials in the environment, demo trading."""
+    account = DEMO_ACCOUNTS["okx-main"]
+    runner = PlaybookRunner(tmp_path / "ansible", {
+        "OKX_API_URL": docs_sim.url, "OKX_DEMO": "true", "OKX_API_KEY": account["api_key"],
+        "OKX_API_SECRET": account["secret"], "OKX_API_PASSPHRASE": account["passphrase"]})
+    runner.cwd = REPO
+    yield runner
+    runner.close()
+
+
+def playbook_text(kind, text):
+    if kind == "tasks":
+        return "- name: The module's EXAMPLES\n  hosts: localhost\n  gather_facts: false\n  tasks:\n" + "".join(
+            "    " + line + "\n" for line in text.strip("\n").splitlines())
+    return text
+
+
+def changed_nothing(run):
+    return re.findall(r"changed=(\d+)", run.stdout) and not [n for n in re.findall(r"changed=(\d+)", run.stdout)
+                                                              if n != "0"]
+
+
+def run_at_a_terminal(command, env, answer):
+    """Run a command with a terminal as its controlling tty; answer its password prompt. (rc, output)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a new session whose terminal is the pty
+        os.chdir(REPO)
+        os.execve(shutil.which(command[0], path=env["PATH"]), command, env)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if output.rstrip().endswith(b"password:"):
+            os.write(fd, answer.encode("utf-8") + b"\n")
+    _pid, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("kind, text", RUN)
+def test_the_example_runs(kind, text, user, docs_sim, tmp_path):
+    if kind == "commands":
+        # At a terminal ansible-doc pages its output: a reader scrolls, the test reads it whole.
+        env = dict(user.environment(), PAGER="cat")
+        env["PATH"] = BIN + os.pathsep + env["PATH"]
+        for line in commands(text):
+            rc, output = run_at_a_terminal(shlex.split(line), env, VAULT_PASSWORD)
+            assert rc == 0, "%s\n%s" % (line, output[-3000:])
+            assert "Traceback" not in output
+        return
+    if kind == "role_vars":
+        path = tmp_path / "vars.yml"
+        path.write_text(text)
+        text, args = "- import_playbook: cryptoops.okx.one_click_repay\n", INVENTORY + ["-e", "@%s" % path]
+    else:
+        args = INVENTORY if "okx_accounts" in text else []
+    text = playbook_text(kind, text)
+    checked = user(text, "--check", "--diff", *args)
+    assert checked.rc == 0, checked.stdout + checked.stderr
+    assert posts(docs_sim) == [], "check mode posted a repay"
+    real = user(text, "--diff", *args)
+    assert real.rc == 0, real.stdout + real.stderr
+    again = user(text, *args)
+    assert again.rc == 0, again.stdout + again.stderr
+    assert changed_nothing(again), again.stdout
