@@ -92,3 +92,15 @@ attributes:
     membership:
       - cryptoops.okx.okx
 """
+
+    # With ansible.builtin.action_common_attributes.flow: how every module of the collection runs.
+    FLOW = r"""
+attributes:
+  action:
+    support: full
+    details: Runs in the controller's worker process when the task runs on the controller; elsewhere as a module.
+  async:
+    support: full
+  bypass_host_loop:
+    support: none
+"""

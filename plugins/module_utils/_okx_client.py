@@ -238,8 +238,12 @@ class OKXClient:
         now = self.clock.monotonic()
         if not fresh and self._reading is None:
             saved = self.state.read_json(name) or {}
-            if saved.get("boot") == boot_id() and 0 <= now - saved.get("mono", -1e18) < CLOCK_READING_TTL:
-                self._reading = ClockReading(saved["okx_ms"], saved["mono"], saved["uncertainty_ms"])
+            try:
+                reading = ClockReading(int(saved["okx_ms"]), float(saved["mono"]), float(saved["uncertainty_ms"]))
+            except (KeyError, TypeError, ValueError):
+                reading = None  # none yet, or not one this version wrote: take a new one
+            if reading and saved.get("boot") == boot_id() and 0 <= now - reading.mono < CLOCK_READING_TTL:
+                self._reading = reading
         if fresh or self._reading is None or now - self._reading.mono >= CLOCK_READING_TTL:
             started = self.clock.monotonic()
             data = self.request(PUBLIC_TIME)

@@ -255,7 +255,16 @@ class RepayEngine:
         return "journal-%s.json" % self.account
 
     def journal(self):
-        return self.client.state.read_json(self._journal_name()) or {}
+        """{debt_ccy: entry}; an entry this version cannot read stops its debt: it may stand for a repay in flight."""
+        entries = self.client.state.read_json(self._journal_name()) or {}
+        for debt_ccy, entry in entries.items():
+            if not (isinstance(entry, dict) and isinstance(entry.get("repay_ccy_list"), list)
+                    and isinstance(entry.get("mono"), list) and len(entry["mono"]) == 2
+                    and all(isinstance(value, (int, float)) for value in entry["mono"] + [entry.get("wall")])):
+                raise OKXError("the repay journal %s has an entry for %s that cannot be read: check OKX's repay "
+                               "history for a repay of that debt, then remove the entry (or the file)"
+                               % (self.client.state.file(self._journal_name()), debt_ccy), kind="journal")
+        return entries
 
     def _journal_update(self, debt_ccy, entry):
         """Set (or, with None, remove) the journal entry of a debt."""

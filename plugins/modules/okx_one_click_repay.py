@@ -66,14 +66,8 @@ extends_documentation_fragment:
   - cryptoops.okx.okx.action_group
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - cryptoops.okx.okx.flow
 attributes:
-  action:
-    support: full
-    details: Runs in the controller's worker process when the task runs on the controller; elsewhere as a module.
-  async:
-    support: full
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads the debts and the history and reports whether a repay would be posted; never posts.

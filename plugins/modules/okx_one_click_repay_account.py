@@ -76,14 +76,8 @@ extends_documentation_fragment:
   - cryptoops.okx.okx.action_group
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - cryptoops.okx.okx.flow
 attributes:
-  action:
-    support: full
-    details: Runs in the controller's worker process when the task runs on the controller; elsewhere as a module.
-  async:
-    support: full
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads the debts and the history and reports what it would repay under RV(would_repay); never posts.

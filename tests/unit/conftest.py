@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from ansible.module_utils import _internal
 from ansible.module_utils.common import warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -57,8 +58,11 @@ def make_client(clock, state_dir):
 
 
 @pytest.fixture
-def run_module(clock, state_dir, capsys):
+def run_module(clock, state_dir, capsys, monkeypatch):
     """Run a module's main() as Ansible would, with these arguments; return its JSON result, its warnings as texts."""
+    # A module process is not the controller: its warnings go to its result, not to the controller's display (which
+    # importing controller code, as the action plugin's tests do, would otherwise switch on for this process).
+    monkeypatch.setattr(_internal, "is_controller", False, raising=False)
 
     def run(main, args, check_mode=False, diff=False):
         warnings._global_warnings.clear()  # a module process starts with none

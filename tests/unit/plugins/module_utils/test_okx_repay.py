@@ -262,3 +262,13 @@ def test_a_repay_reply_without_its_ts_is_malformed(data):
     with pytest.raises(OKXError) as caught:
         parse_repay_reply(data, "USDC")
     assert caught.value.kind == "malformed"
+
+
+def test_a_journal_entry_that_cannot_be_read_stops_its_debt_with_the_way_out(fake_okx, run_module, state_dir):
+    fake_okx.post_faults = [("dropped", True)]
+    repay(run_module, wait_timeout=5)
+    name = [name for name in os.listdir(state_dir.path) if name.startswith("journal-") and name.endswith(".json")][0]
+    state_dir.write_json(name, {"USDC": {"repay_ccy_list": ["USDC"], "mono": "yesterday"}})
+    result = repay(run_module)
+    assert result["failed"] and "cannot be read" in result["msg"] and name in result["msg"]
+    assert fake_okx.posts == 1 and "Traceback" not in json.dumps(result)
