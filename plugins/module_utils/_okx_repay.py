@@ -413,7 +413,7 @@ class RepayEngine:
         except OKXError as err:
             if err.kind == "malformed":
                 err.outcome_unknown = True  # OKX said code 0: it ran, but the reply does not say what
-            if not err.outcome_unknown:
+            if not err.outcome_unknown or "mono" not in entry:  # OKX did not run it, or it never left
                 if "mono" in entry:
                     self._journal_update(debt_ccy, None)
                 return Outcome(debt_ccy, repay_ccy_list, "not_executed", error=err, posted=True)
