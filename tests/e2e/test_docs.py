@@ -113,8 +113,9 @@ def playbook_text(kind, text):
 
 
 def changed_nothing(run):
-    return re.findall(r"changed=(\d+)", run.stdout) and not [n for n in re.findall(r"changed=(\d+)", run.stdout)
-                                                              if n != "0"]
+    """The play recap lists hosts, none with a change."""
+    counts = re.findall(r"changed=(\d+)", run.stdout)
+    return counts and set(counts) == {"0"}
 
 
 def run_at_a_terminal(command, env, answer):
