@@ -136,6 +136,19 @@ def parse_repay_reply(data, debt_ccy):
     return ts
 
 
+def unseen_currencies(currencies, debts, repay, records):
+    """The currencies OKX never showed for the account (not a debt, not a repay currency, in no repay of the last
+    7 days), and a warning that names what OKX lists: a mistyped currency (USDCC) is never silently green."""
+    seen = set(debts) | set(repay)
+    for record in records:
+        seen.update([record.debt_ccy] + record.repay_ccy_list)
+    unseen = sorted(set(ccy for ccy in currencies if ccy not in seen))
+    if unseen:
+        return "OKX lists no %s for this account (debts: %s; repay currencies: %s)" % (
+            ", ".join(unseen), ", ".join(debts) or "none", ", ".join(repay) or "none")
+    return None
+
+
 # --- outcomes -----------------------------------------------------------------------------------------------------
 
 class Outcome:

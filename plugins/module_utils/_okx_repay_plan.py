@@ -87,23 +87,16 @@ def _dust(debt_ccy, amount, policy):
 
 def plan_repays(debts, repay, policy, in_flight=()):
     """What to repay: {repay: [{debt_ccy, repay_ccy_list, debt}], skipped: [{debt_ccy, debt, reason}],
-    failed: [{debt_ccy, debt, msg}], warnings: [text]}.
+    failed: [{debt_ccy, debt, msg}]}.
 
     ``debts`` and ``repay``: {ccy: amount as OKX wrote it} from the currency list (the debts; what can repay them).
     ``in_flight``: debt currencies with a repay still in flight: never repaid again now. Explicit repay lists are
     kept as written; auto mode keeps only the currencies OKX offers. A debt nothing offered can repay fails.
     """
     eligible = [ccy for ccy, amount in repay.items() if okx_amount(amount) > ZERO]
-    plan = dict(repay=[], skipped=[], failed=[], warnings=[])
+    plan = dict(repay=[], skipped=[], failed=[])
     if policy.debts:
         wanted = policy.debts
-        known = set(debts) | set(repay)
-        for debt_ccy, repay_list in wanted:
-            unknown = [ccy for ccy in [debt_ccy] + repay_list if ccy not in known]
-            if unknown:
-                plan["warnings"].append(
-                    "OKX does not list %s for this account (debts: %s; repay currencies: %s): check debts"
-                    % (", ".join(unknown), ", ".join(debts) or "none", ", ".join(repay) or "none"))
     else:
         wanted = [(ccy, [code for code in _currencies([ccy] + policy.priority, "priority") if code in eligible])
                   for ccy in debts]

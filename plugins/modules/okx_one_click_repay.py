@@ -205,7 +205,12 @@ orders:
 """
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import Outcome, RepayEngine, okx_time_text
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
+    Outcome,
+    RepayEngine,
+    okx_time_text,
+    unseen_currencies,
+)
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, okx_amount
 
 MODULE = dict(
@@ -235,7 +240,9 @@ def run(module):
             if not module.params["force"]:
                 debts, repay = engine.overview()
                 result["debt_before"] = debts.get(debt_ccy, "0")
-                warn_unknown(module, [debt_ccy] + repay_ccy_list, debts, repay, records)
+                unseen = unseen_currencies([debt_ccy] + repay_ccy_list, debts, repay, records)
+                if unseen:
+                    module.warn(unseen + ": check debt_ccy and repay_ccy_list")
                 if outcome is None and not okx_amount(result["debt_before"]):
                     result.update(outcome="none", debt_after=result["debt_before"])
                     module.exit_json(**result)
@@ -256,18 +263,6 @@ def run(module):
     except OKXError as err:
         module.fail_json_okx(err, **result)
     report(module, outcome, result)
-
-
-def warn_unknown(module, currencies, debts, repay, records):
-    """A mistyped currency (USDCC) is never silently green: warn about one OKX has never shown for the account (not
-    a debt, not a repay currency, in no repay of the last 7 days), and name what OKX lists."""
-    seen = set(debts) | set(repay)
-    for record in records:
-        seen.update([record.debt_ccy] + record.repay_ccy_list)
-    unknown = sorted(set(ccy for ccy in currencies if ccy not in seen))
-    if unknown:
-        module.warn("OKX lists no %s for this account (debts: %s; repay currencies: %s): check debt_ccy and "
-                    "repay_ccy_list" % (", ".join(unknown), ", ".join(debts) or "none", ", ".join(repay) or "none"))
 
 
 def report(module, outcome, result):

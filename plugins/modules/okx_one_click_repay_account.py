@@ -159,7 +159,7 @@ debts_left:
 """
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepayEngine
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepayEngine, unseen_currencies
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
     DEFAULT_PRIORITY,
     PolicyError,
@@ -204,8 +204,10 @@ def run(module):
             debts, repay = engine.overview()
             result["debts_before"] = result["debts_left"] = debts
             plan = plan_repays(debts, repay, policy, in_flight=flights)
-            for warning in plan["warnings"]:
-                module.warn(warning)
+            unseen = unseen_currencies([ccy for item in policy.debts for ccy in [item[0]] + item[1]], debts, repay,
+                                       records)
+            if unseen:
+                module.warn(unseen + ": check debts")
             result.update(skipped_debts=plan["skipped"], failed_debts=plan["failed"])
             if module.check_mode:
                 result.update(would_repay=plan["repay"], changed=bool(plan["repay"]))

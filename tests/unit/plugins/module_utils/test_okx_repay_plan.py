@@ -65,11 +65,6 @@ def test_a_debt_nothing_offered_can_repay_fails_and_names_what_okx_offers():
     assert result["failed"] == [{"debt_ccy": "SOL", "debt": "2", "msg": "none of SOL, USDT can repay it now; OKX offers: BTC"}]
 
 
-def test_an_explicit_currency_okx_never_listed_warns():
-    result = plan(debts=[{"debt_ccy": "USDCC", "repay_ccy_list": ["USDT"]}])
-    assert result["warnings"] and "USDCC" in result["warnings"][0] and "USDC, ETH, BTC" in result["warnings"][0]
-
-
 @pytest.mark.parametrize("policy, message", [
     (dict(priority=["USDT", True]), "priority: True is not an OKX currency symbol"),
     (dict(exclude=[1]), "exclude: 1 is not an OKX currency symbol"),

@@ -74,3 +74,17 @@ def test_a_policy_that_is_not_valid_fails_before_any_request(okx, run_module):
     result = maintain(run_module, priority=["USDT", True])
     assert result["failed"] and "priority: True is not an OKX currency symbol" in result["msg"]
     assert len(okx.calls) == 0
+
+
+def test_an_explicit_currency_okx_never_showed_warns_and_names_what_it_lists(fake_okx, run_module):
+    result = maintain(run_module, debts=[{"debt_ccy": "USDCC", "repay_ccy_list": ["USDT"]}])
+    assert result["changed"] is False and fake_okx.posts == 0
+    assert result["warnings"] == ["OKX lists no USDCC for this account (debts: USDC; repay currencies: USDT): "
+                                  "check debts"]
+
+
+def test_a_currency_repaid_before_does_not_warn_once_its_debt_is_gone(fake_okx, run_module):
+    maintain(run_module, debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDC", "USDT"]}])
+    fake_okx.balances.clear()
+    again = maintain(run_module, debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDC", "USDT"]}])
+    assert again["warnings"] == [] and again["changed"] is False
