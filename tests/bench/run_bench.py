@@ -19,15 +19,11 @@ import tempfile
 import time
 from importlib import metadata
 
+from tests.simulator.harness import start_simulator
+from tests.simulator.states import fleet
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-if __package__ in (None, ""):
-    # Run as a script (python tests/bench/run_bench.py): import from the repository root, as `python -m` from it does.
-    sys.path.insert(0, REPO)
-
-# pylint: disable=wrong-import-position
-from tests.simulator.harness import start_simulator  # noqa: E402
-from tests.simulator.states import fleet  # noqa: E402
 
 CURRENCY_LIST = "/api/v5/trade/one-click-repay-currency-list-v2"
 REPAY = "/api/v5/trade/one-click-repay-v2"
