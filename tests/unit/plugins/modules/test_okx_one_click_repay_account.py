@@ -88,3 +88,15 @@ def test_a_currency_repaid_before_does_not_warn_once_its_debt_is_gone(fake_okx, 
     fake_okx.balances.clear()
     again = maintain(run_module, debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDC", "USDT"]}])
     assert again["warnings"] == [] and again["changed"] is False
+
+
+def test_an_earlier_repay_of_unknown_outcome_fails_its_debt_and_posts_nothing_for_it(fake_okx, run_module):
+    fake_okx.debts = {"USDC": Decimal("100"), "ETH": Decimal("0.5")}
+    fake_okx.post_faults = [("dropped", False)]
+    first = maintain(run_module, debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDT"]}], wait_timeout=5)
+    assert [f["outcome"] for f in first["failed_debts"]] == ["unknown"]
+    second = maintain(run_module, wait_timeout=5)
+    assert fake_okx.posts == 2, "ETH repaid, USDC not posted again"
+    assert [r["debt_ccy"] for r in second["repaid"]] == ["ETH"]
+    assert [(f["debt_ccy"], f["outcome"]) for f in second["failed_debts"]] == [("USDC", "unknown")]
+    assert second["failed"] and "may or may not have run" in second["msg"]
