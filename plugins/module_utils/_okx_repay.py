@@ -149,6 +149,12 @@ def unseen_currencies(currencies, debts, repay, records):
     return None
 
 
+def proven_not_run(high, read_at):
+    """A lost POST that could show in the history up to ``high`` did not run: a history read begun at ``read_at``
+    (OKX ms; None when it failed) at least HISTORY_LAG_BOUND later shows no record of it."""
+    return read_at is not None and read_at >= high + HISTORY_LAG_BOUND * 1000
+
+
 # --- outcomes -----------------------------------------------------------------------------------------------------
 
 class Outcome:
@@ -368,7 +374,7 @@ class RepayEngine:
                                    % (debt_ccy, entry["ts"], debt_ccy, self.client.state.file(self._journal_name())),
                                    kind="journal", endpoint=HISTORY)
                 flights[debt_ccy] = Outcome(debt_ccy, entry["repay_ccy_list"], "in_flight", ts=entry["ts"])
-            elif read_at >= high + HISTORY_LAG_BOUND * 1000:
+            elif proven_not_run(high, read_at):
                 self._warn("the repay of the %s debt posted at %s, whose reply was lost, did not run: OKX's history "
                            "shows no record of it %d s later" % (debt_ccy, okx_time_text(low), HISTORY_LAG_BOUND))
                 self._journal_update(debt_ccy, None)
@@ -444,21 +450,22 @@ class RepayEngine:
     def reconcile(self, debt_ccy, entry, deadline, cause):
         """Read the history until it shows the journaled POST, proves it did not run, or ``deadline`` (monotonic)."""
         history_error = None
+        low, high = self._bounds(entry)
         while True:
             try:
                 read_at = self._okx_now()
-                record = self._record_of(entry, debt_ccy, self.history(self._bounds(entry)[0]))
+                record = self._record_of(entry, debt_ccy, self.history(low))
             except OKXError as err:
                 if err.kind == "ambiguous":
                     return Outcome(debt_ccy, entry["repay_ccy_list"], "unknown", error=cause, msg=err.msg,
-                                   sent_ms=self._bounds(entry))
+                                   sent_ms=(low, high))
                 history_error, record, read_at = err, None, None
             if record is not None:
                 entry.update(state="accepted", ts=str(record.ts))
                 self._journal_update(debt_ccy, None if record.status in FINAL_STATES else entry)
                 return Outcome(debt_ccy, entry["repay_ccy_list"], "accepted", ts=record.ts, reconciled=True,
                                record=record)
-            if read_at is not None and read_at >= self._bounds(entry)[1] + HISTORY_LAG_BOUND * 1000:
+            if proven_not_run(high, read_at):
                 self._journal_update(debt_ccy, None)
                 return Outcome(debt_ccy, entry["repay_ccy_list"], "not_executed", error=cause,
                                msg="OKX's history shows no record of it %d s after it was sent" % HISTORY_LAG_BOUND)
@@ -466,7 +473,7 @@ class RepayEngine:
                 why = ("the history could not be read (%s)" % history_error.msg if history_error
                        else "OKX's history shows no record of it yet")
                 return Outcome(debt_ccy, entry["repay_ccy_list"], "unknown", error=cause, msg=why,
-                               sent_ms=self._bounds(entry))
+                               sent_ms=(low, high))
             if history_error is not None:
                 self.clock.sleep(RETRY_PAUSE)
 
