@@ -218,6 +218,8 @@ class OKXClient:
         self._api_passphrase = api_passphrase
         self.base_url = base_url(api_url)
         self._demo = demo
+        # Live and demo trading are separate accounts and separate limits at OKX, whatever URL reaches them.
+        self._network = "demo" if demo else "live"
         self._validate_certs = validate_certs
         self.timeout = timeout
         self._retries = retries
@@ -228,7 +230,9 @@ class OKXClient:
         self._session = None
         self._reading = None
         self._uid = None
-        self.key_id = digest(self.base_url, api_key)  # the key's name in the state directory: never the key
+        # The key's name in the state directory: never the key, and not the URL (the same key reached through
+        # two spellings of one host is one key at OKX, with one rate limit).
+        self.key_id = digest(self._network, "key", api_key)
 
     # --- OKX's clock ------------------------------------------------------------------------------------------
 
@@ -275,7 +279,8 @@ class OKXClient:
     def user_id(self):
         """The uid of the key's account: read once from GET /api/v5/account/config, then kept in the state dir."""
         if self._uid is None:
-            name = "uid-%s.json" % self.key_id
+            # Cached per URL: another api_url may be another OKX (a simulator) where the key names another account.
+            name = "uid-%s.json" % digest(self.base_url, self._network, self._api_key)
             self._uid = (self.state.read_json(name) or {}).get("uid")
             if not (isinstance(self._uid, str) and self._uid.isdigit()):
                 data = self.request(ACCOUNT_CONFIG)
@@ -286,14 +291,20 @@ class OKXClient:
                 self.state.write_json(name, {"uid": uid})
         return self._uid
 
+    def account_id(self):
+        """A short, stable name of the account at OKX (live or demo, and its uid), however api_url is spelled: what
+        locks and rate-limit slots of the account are keyed by, so two keys or two URLs of it share them."""
+        return digest(self._network, "uid", self.user_id())
+
     def _slot_name(self, endpoint):
+        # Keyed by who OKX counts the limit of, never by base_url: two spellings of one host share one slot.
         if endpoint.public:
-            user = "ip"
+            who = ("ip",)
         elif endpoint is ACCOUNT_CONFIG:
-            user = "key-" + self.key_id  # the uid is what this call finds out
+            who = ("key", self.key_id)  # the uid is what this call finds out
         else:
-            user = "uid-" + self.user_id()
-        return "rate-%s.lock" % digest(self.base_url, user, endpoint.path)
+            who = ("uid", self.user_id())
+        return "rate-%s.lock" % digest(*((self._network,) + who + (endpoint.path,)))
 
     # --- requests -----------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +21,9 @@ import responses
 
 from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_client
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import (
+    ACCOUNT_CONFIG,
     MAX_RETRY_AFTER,
+    PUBLIC_TIME,
     USER_AGENT,
     Endpoint,
     OKXClient,
@@ -31,6 +34,7 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import (
     sign,
 )
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import CURRENCY_LIST, HISTORY, REPAY
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import digest
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
 from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import KEY, PASSPHRASE, SECRET, UID, URL, reply
 
@@ -381,6 +385,53 @@ def test_state_files_never_name_the_key(account, make_client, state_dir):
         assert KEY not in name
         with open(state_dir.file(name)) as handle:
             assert KEY not in handle.read()
+
+
+# --- one account, one identity: not the spelling of api_url ----------------------------------------------------------
+
+def rate_files(state_dir):
+    return sorted(name for name in os.listdir(state_dir.path) if name.startswith("rate-"))
+
+
+def test_two_spellings_of_one_host_are_one_account_with_one_rate_limit(okx, make_client, clock, state_dir):
+    """127.0.0.1 and localhost reach the same OKX: one account_id, the same slot files, one spacing."""
+    numeric, named = "http://127.0.0.1:8443", "http://localhost:8443"
+    for site in (numeric, named):
+        okx.add(responses.GET, site + ACCOUNT_CONFIG.path, **reply([{"uid": UID}]))
+        okx.add(responses.POST, site + REPAY.path, **reply([{"ts": "1"}]))
+        okx.add(responses.GET, site + CURRENCY_LIST.path, **reply([]))
+    first, second = make_client(api_url=numeric), make_client(api_url=named)
+    first.request(REPAY, body=BODY)
+    first.request(CURRENCY_LIST)
+    files = rate_files(state_dir)
+    second.request(REPAY, body=BODY)
+    second.request(CURRENCY_LIST)
+    assert first.account_id() == second.account_id() == digest("live", "uid", UID)
+    for endpoint in (REPAY, CURRENCY_LIST, HISTORY, ACCOUNT_CONFIG, PUBLIC_TIME):
+        assert first._slot_name(endpoint) == second._slot_name(endpoint)
+    assert rate_files(state_dir) == files, "the second spelling made no slot of its own"
+    # The second client's uid lookup waited on the first one's (0.4 s per key), its repay on the rest of 2 s.
+    assert clock.sleeps == [pytest.approx(0.4), pytest.approx(1.6)]
+
+
+@pytest.mark.parametrize("url", ["https://www.okx.com:443", "https://www.okx.com.", "HTTPS://WWW.OKX.COM/",
+                                 "http://127.0.0.1:8080", "http://[::1]:8080"])
+def test_the_account_and_its_slots_do_not_depend_on_how_api_url_is_spelled(okx, make_client, url):
+    okx.add(responses.GET, re.compile(r"https?://[^/]+/api/v5/account/config$"), **reply([{"uid": UID}]))
+    spelled, plain = make_client(api_url=url), make_client()
+    assert spelled.account_id() == plain.account_id()
+    assert spelled.key_id == plain.key_id
+    for endpoint in (REPAY, CURRENCY_LIST, HISTORY, ACCOUNT_CONFIG, PUBLIC_TIME):
+        assert spelled._slot_name(endpoint) == plain._slot_name(endpoint)
+
+
+def test_live_and_demo_are_two_accounts(account, make_client):
+    live, demo = make_client(), make_client(demo=True)
+    assert live.account_id() != demo.account_id() and live.key_id != demo.key_id
+    for endpoint in (REPAY, CURRENCY_LIST, ACCOUNT_CONFIG, PUBLIC_TIME):
+        assert live._slot_name(endpoint) != demo._slot_name(endpoint)
+    # The uid cached for live is not taken for demo: each asked OKX.
+    assert len([call for call in account.calls if ACCOUNT_CONFIG.path in call.request.url]) == 2
 
 
 LIMITED_CALL = """
