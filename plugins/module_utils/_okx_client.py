@@ -56,6 +56,12 @@ MAX_RETRY_AFTER = 30.0
 # most this much (adjtime's slew limit), which widens the reading's uncertainty as it ages.
 CLOCK_READING_TTL = 300.0
 CLOCK_DRIFT = 0.0005
+# Every OKX reply this collection reads is a few kilobytes; a body past this is not OKX's JSON (a proxy's page, a
+# runaway stream) and is not read further, so a reply cannot exhaust the memory of the module process.
+MAX_REPLY_BYTES = 2 * 1024 * 1024
+REPLY_CHUNK_BYTES = 16 * 1024
+# OKX's text (its msg) is shown to the user and logged: enough to say what OKX meant, never a whole page.
+MAX_OKX_TEXT = 200
 
 # OKX codes that mean the request was not executed: safe to send again, even a POST.
 NOT_EXECUTED_CODES = frozenset(["50001", "50011", "50013"])
@@ -89,11 +95,14 @@ PUBLIC_TIME = Endpoint("GET", "/api/v5/public/time", 0.2, public=True)  # 10 req
 ACCOUNT_CONFIG = Endpoint("GET", "/api/v5/account/config", 0.4)  # 5 requests / 2 s per User ID
 
 
+def cut(text, limit=MAX_OKX_TEXT):
+    """``text`` in at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def malformed(endpoint, where, value, expected):
     """The error for a reply the code did not expect: it names the endpoint and the field, never a traceback."""
-    shown = json.dumps(value) if value is not None else "missing"
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
+    shown = cut(json.dumps(value) if value is not None else "missing", 80)
     return OKXError("OKX's reply to %s is malformed: %s is %s, expected %s" % (endpoint, where, shown, expected),
                     kind="malformed", endpoint=endpoint)
 
@@ -164,6 +173,17 @@ def parse_retry_after(value):
     except (TypeError, ValueError):
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _read_body(response):
+    """The body of a streamed reply, or None as soon as it passes MAX_REPLY_BYTES (the rest is never read)."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(REPLY_CHUNK_BYTES):
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _failure_kind(exc):
@@ -401,15 +421,20 @@ class OKXClient:
 
         requests' own timeout bounds each socket read, not the whole reply, so the call runs in a thread that is
         abandoned (with its session) at the deadline: a reply trickling in cannot hold the task or the rate-limit slot.
+        A body is read to MAX_REPLY_BYTES at most: a longer one fails, its outcome unknown.
         """
         session = self._session = self._session or self._new_session()
         outcome = {}
 
         def call():
             try:
+                # Streamed, so that the body is read here, within the deadline, and no further than MAX_REPLY_BYTES.
                 response = session.request(method, url, headers=headers, data=body_text.encode("utf-8") or None,
-                                           timeout=self.timeout, allow_redirects=False)
-                outcome["reply"] = (response.status_code, response.headers, response.content)
+                                           timeout=self.timeout, allow_redirects=False, stream=True)
+                try:
+                    outcome["reply"] = (response.status_code, response.headers, _read_body(response))
+                finally:
+                    response.close()  # a body cut short closes its connection rather than drain it
             except requests.exceptions.RequestException as exc:
                 outcome["error"] = exc
 
@@ -430,6 +455,12 @@ class OKXClient:
                     "lost": "got no reply from OKX at %s" % self.base_url}[kind]
             raise OKXError("%s: %s" % (text, type(outcome["error"]).__name__), kind=kind, never_sent=never_sent,
                            outcome_unknown=not never_sent)
+        status, reply_headers, content = outcome["reply"]
+        if content is None:
+            # OKX may have run the request before this reply: its outcome is open.
+            raise OKXError("the reply of OKX at %s exceeded %d bytes (HTTP %d): not read further"
+                           % (self.base_url, MAX_REPLY_BYTES, status), kind="http", http_status=status,
+                           outcome_unknown=True)
         return outcome["reply"]
 
     def _new_session(self):
@@ -454,8 +485,9 @@ class OKXClient:
             # Not OKX's JSON: a proxy's page, a truncated body. It may come after OKX ran the request.
             raise OKXError("OKX answered HTTP %d without an OKX JSON reply" % status, kind="http", http_status=status,
                            endpoint=endpoint, outcome_unknown=status != 404, retry_after=retry_after, sent=sent)
-        code = str(payload["code"])
-        okx_msg = payload.get("msg") if isinstance(payload.get("msg"), str) else ""
+        # OKX's text goes into messages: cut (a real code is a few digits, unchanged).
+        code = cut(str(payload["code"]))
+        okx_msg = cut(payload.get("msg")) if isinstance(payload.get("msg"), str) else ""
         if code == "0" and 200 <= status < 300:
             data = payload.get("data")
             if not isinstance(data, list):

@@ -22,6 +22,8 @@ import responses
 from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_client
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import (
     ACCOUNT_CONFIG,
+    MAX_OKX_TEXT,
+    MAX_REPLY_BYTES,
     MAX_RETRY_AFTER,
     PUBLIC_TIME,
     USER_AGENT,
@@ -245,11 +247,75 @@ def test_a_reply_trickling_in_is_cut_at_the_deadline(make_client):
     assert "within timeout=1.0 s" in caught.value.msg
 
 
+class FloodServer:
+    """A real HTTP server whose reply never ends: 64 KiB after 64 KiB, as fast as the client reads."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+                while True:
+                    conn.sendall(b" " * 65536)
+            except OSError:
+                pass
+            conn.close()
+
+
+def test_an_endless_reply_is_cut_at_the_cap_long_before_the_deadline(make_client):
+    client = make_client(api_url=FloodServer().url, retries=0, timeout=30.0)
+    started = time.monotonic()
+    with pytest.raises(OKXError) as caught:
+        client.clock_reading()
+    assert time.monotonic() - started < 15
+    assert (caught.value.kind, caught.value.outcome_unknown, caught.value.http_status) == ("http", True, 200)
+    assert "exceeded %d bytes" % MAX_REPLY_BYTES in caught.value.msg
+
+
+def test_a_reply_past_the_cap_may_have_run_and_a_post_is_not_sent_again(account, make_client):
+    account.add(responses.POST, URL + REPAY.path, body=b"{" + b" " * MAX_REPLY_BYTES, status=200)
+    with pytest.raises(OKXError) as caught:
+        make_client().request(REPAY, body=BODY)
+    assert (caught.value.kind, caught.value.outcome_unknown, caught.value.never_sent) == ("http", True, False)
+    assert caught.value.endpoint is REPAY and caught.value.sent is not None
+    assert "exceeded 2097152 bytes" in caught.value.msg
+    assert len([call for call in account.calls if call.request.method == "POST"]) == 1
+
+
+def test_a_reply_of_exactly_the_cap_is_read(account, make_client):
+    frame = '{"code":"0","msg":"%s","data":[{"ts":"1"}]}'
+    body = frame % ("x" * (MAX_REPLY_BYTES - len(frame % "")))
+    assert len(body) == MAX_REPLY_BYTES
+    account.add(responses.POST, URL + REPAY.path, body=body, status=200)
+    assert make_client().request(REPAY, body=BODY) == [{"ts": "1"}]
+
+
 def test_redirects_are_not_followed(account, make_client):
     account.add(responses.GET, URL + CURRENCY_LIST.path, status=302, headers={"Location": "https://evil.example/x"})
     with pytest.raises(OKXError, match="redirect, not followed"):
         make_client(retries=0).request(CURRENCY_LIST)
     assert not any("evil" in call.request.url for call in account.calls)
+
+
+# --- OKX's text: cut -------------------------------------------------------------------------------------------------
+
+def test_okx_text_is_cut(account, make_client):
+    account.add(responses.GET, URL + CURRENCY_LIST.path, **reply(code="51000", msg="y" * 10000, status=400))
+    with pytest.raises(OKXError) as caught:
+        make_client().request(CURRENCY_LIST)
+    assert len(caught.value.okx_msg) == MAX_OKX_TEXT == 200 and caught.value.okx_msg.endswith("...")
+    assert caught.value.msg == "OKX error 51000: " + caught.value.okx_msg
 
 
 # --- retries -------------------------------------------------------------------------------------------------------
