@@ -62,6 +62,8 @@ MAX_REPLY_BYTES = 2 * 1024 * 1024
 REPLY_CHUNK_BYTES = 16 * 1024
 # OKX's text (its msg) is shown to the user and logged: enough to say what OKX meant, never a whole page.
 MAX_OKX_TEXT = 200
+# What replaces a credential that OKX's text repeats.
+MASK = "********"
 
 # OKX codes that mean the request was not executed: safe to send again, even a POST.
 NOT_EXECUTED_CODES = frozenset(["50001", "50011", "50013"])
@@ -100,9 +102,16 @@ def cut(text, limit=MAX_OKX_TEXT):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def malformed(endpoint, where, value, expected):
-    """The error for a reply the code did not expect: it names the endpoint and the field, never a traceback."""
-    shown = cut(json.dumps(value) if value is not None else "missing", 80)
+def malformed(endpoint, where, value, expected, mask=None):
+    """The error for a reply the code did not expect: it names the endpoint and the field, never a traceback.
+
+    ``mask``: the client's ``mask``, so a value that repeats a credential does not show it (masked before it is cut,
+    so no part of a credential is left).
+    """
+    shown = json.dumps(value) if value is not None else "missing"
+    if mask is not None:
+        shown = mask(shown)
+    shown = cut(shown, 80)
     return OKXError("OKX's reply to %s is malformed: %s is %s, expected %s" % (endpoint, where, shown, expected),
                     kind="malformed", endpoint=endpoint)
 
@@ -236,6 +245,13 @@ class OKXClient:
         self._api_key = api_key
         self._api_secret = api_secret
         self._api_passphrase = api_passphrase
+        # Each credential as written and as JSON escapes it, longest first: a credential that contains another is
+        # masked whole, not left partly shown.
+        forms = set()
+        for secret in (api_key, api_secret, api_passphrase):
+            if isinstance(secret, str) and secret:
+                forms.update([secret, json.dumps(secret)[1:-1]])
+        self._secret_forms = sorted(forms, key=len, reverse=True)
         self.base_url = base_url(api_url)
         self._demo = demo
         # Live and demo trading are separate accounts and separate limits at OKX, whatever URL reaches them.
@@ -253,6 +269,16 @@ class OKXClient:
         # The key's name in the state directory: never the key, and not the URL (the same key reached through
         # two spellings of one host is one key at OKX, with one rate limit).
         self.key_id = digest(self._network, "key", api_key)
+
+    def mask(self, text):
+        """``text`` with every occurrence of the client's API key, secret and passphrase replaced by ********."""
+        for form in self._secret_forms:
+            text = text.replace(form, MASK)
+        return text
+
+    def _okx_text(self, text):
+        """Text from OKX's reply as a message may show it: credentials masked first, then cut to MAX_OKX_TEXT."""
+        return cut(self.mask(text))
 
     # --- OKX's clock ------------------------------------------------------------------------------------------
 
@@ -275,7 +301,7 @@ class OKXClient:
             entry = data[0] if data and isinstance(data[0], dict) else {}
             ts = entry.get("ts")
             if not (isinstance(ts, str) and ts.isdigit()):
-                raise malformed(PUBLIC_TIME, "data[0].ts", ts, "OKX's time in milliseconds")
+                raise malformed(PUBLIC_TIME, "data[0].ts", ts, "OKX's time in milliseconds", mask=self.mask)
             self._reading = ClockReading(int(ts), (started + finished) / 2, (finished - started) * 500 + 1)
             self.state.write_json(name, dict(self._reading._asdict(), boot=boot_id()))
         return self._reading
@@ -306,7 +332,8 @@ class OKXClient:
                 data = self.request(ACCOUNT_CONFIG)
                 uid = data[0].get("uid") if data and isinstance(data[0], dict) else None
                 if not (isinstance(uid, str) and uid.isdigit()):
-                    raise malformed(ACCOUNT_CONFIG, "data[0].uid", uid, "the account's User ID (digits)")
+                    raise malformed(ACCOUNT_CONFIG, "data[0].uid", uid, "the account's User ID (digits)",
+                                    mask=self.mask)
                 self._uid = uid
                 self.state.write_json(name, {"uid": uid})
         return self._uid
@@ -469,8 +496,7 @@ class OKXClient:
         session.verify = self._validate_certs
         return session
 
-    @staticmethod
-    def _parse(endpoint, status, headers, content, sent):
+    def _parse(self, endpoint, status, headers, content, sent):
         """The ``data`` of an OKX success reply; OKXError for anything else, saying whether it may have run."""
         retry_after = parse_retry_after(headers.get("Retry-After"))
         if 300 <= status < 400:
@@ -485,13 +511,13 @@ class OKXClient:
             # Not OKX's JSON: a proxy's page, a truncated body. It may come after OKX ran the request.
             raise OKXError("OKX answered HTTP %d without an OKX JSON reply" % status, kind="http", http_status=status,
                            endpoint=endpoint, outcome_unknown=status != 404, retry_after=retry_after, sent=sent)
-        # OKX's text goes into messages: cut (a real code is a few digits, unchanged).
-        code = cut(str(payload["code"]))
-        okx_msg = cut(payload.get("msg")) if isinstance(payload.get("msg"), str) else ""
+        # Both are OKX's text and go into messages: masked and cut (a real code is a few digits, unchanged).
+        code = self._okx_text(str(payload["code"]))
+        okx_msg = self._okx_text(payload.get("msg")) if isinstance(payload.get("msg"), str) else ""
         if code == "0" and 200 <= status < 300:
             data = payload.get("data")
             if not isinstance(data, list):
-                err = malformed(endpoint, "data", data, "a list")
+                err = malformed(endpoint, "data", data, "a list", mask=self.mask)
                 err.outcome_unknown, err.sent = True, sent
                 raise err
             return data

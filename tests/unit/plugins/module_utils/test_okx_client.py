@@ -308,14 +308,47 @@ def test_redirects_are_not_followed(account, make_client):
     assert not any("evil" in call.request.url for call in account.calls)
 
 
-# --- OKX's text: cut -------------------------------------------------------------------------------------------------
+# --- OKX's text: the credentials masked, and cut ---------------------------------------------------------------------
 
-def test_okx_text_is_cut(account, make_client):
+def test_okx_text_never_repeats_the_credentials_in_retry_warnings_or_the_failure(account, make_client):
+    echo = "bad request: key %s, secret %s, passphrase %s" % (KEY, SECRET, PASSPHRASE)
+    account.add(responses.POST, URL + REPAY.path, **reply(code="50013", msg=echo, status=503))
+    account.add(responses.POST, URL + REPAY.path, **reply(code="51000", msg=echo, status=400))
+    warnings = []
+    with pytest.raises(OKXError) as caught:
+        make_client(warn=warnings.append).request(REPAY, body=BODY)
+    err = caught.value
+    assert len(warnings) == 1 and "50013" in warnings[0] and "********" in warnings[0]
+    assert err.code == "51000" and err.okx_msg == "bad request: key ********, secret ********, passphrase ********"
+    for text in warnings + [err.msg, json.dumps(vars(err), default=str)]:
+        for secret in (KEY, SECRET, PASSPHRASE):
+            assert secret not in text
+
+
+def test_okx_text_is_cut_and_a_credential_at_the_cut_is_masked_whole(account, make_client):
     account.add(responses.GET, URL + CURRENCY_LIST.path, **reply(code="51000", msg="y" * 10000, status=400))
+    account.add(responses.GET, URL + HISTORY.path, **reply(code="51000", msg="y" * 195 + KEY, status=400))
     with pytest.raises(OKXError) as caught:
         make_client().request(CURRENCY_LIST)
     assert len(caught.value.okx_msg) == MAX_OKX_TEXT == 200 and caught.value.okx_msg.endswith("...")
     assert caught.value.msg == "OKX error 51000: " + caught.value.okx_msg
+    with pytest.raises(OKXError) as caught:
+        make_client().request(HISTORY)
+    assert len(caught.value.okx_msg) <= MAX_OKX_TEXT and "unit" not in caught.value.okx_msg
+
+
+def test_a_malformed_value_does_not_show_a_credential_even_in_part(okx, make_client):
+    okx.add(responses.GET, URL + ACCOUNT_CONFIG.path, **reply([{"uid": "x" * 70 + KEY}]))
+    with pytest.raises(OKXError) as caught:
+        make_client(retries=0).user_id()
+    assert caught.value.kind == "malformed" and "********" in caught.value.msg
+    assert "unit-k" not in caught.value.msg
+
+
+def test_mask_hides_each_credential_whole_as_written_and_as_json_writes_it(make_client):
+    client = make_client(api_key="abc", api_secret='abc"def', api_passphrase="")
+    assert client.mask('x abc"def y abc z "abc\\"def"') == 'x ******** y ******** z "********"'
+    assert client.mask("nothing to hide") == "nothing to hide"
 
 
 # --- retries -------------------------------------------------------------------------------------------------------
