@@ -9,7 +9,8 @@ A task that runs on the controller (``connection: local``, or ``delegate_to: loc
 modules only talk to OKX's API) would otherwise start a new Python for the module, unpack its payload and import
 ``requests`` again: about 0.3 s of CPU a task. Here the module's ``run(module)`` runs in the worker that Ansible
 forked for the task, on the same options, checks and results. A task that runs elsewhere (delegated to a bastion
-whose IP the API key is bound to, with become, or async) executes the module there as usual.
+whose IP the API key is bound to, with become, or async) executes the module there as ansible-core's own ``normal``
+action would, async included.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,6 +25,7 @@ from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
+from ansible.utils.vars import merge_hash
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import REQUESTS_IMPORT_ERROR
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModuleMixin, okx_argument_spec
@@ -77,13 +79,20 @@ class OKXAction(ActionBase):
     """Runs the module of the task's own name in this worker when the task runs on the controller."""
 
     TRANSFERS_FILES = False
+    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
         result = super(OKXAction, self).run(tmp, task_vars)
+        del tmp  # no effect: _execute_module shares self._connection._shell.tmpdir
         module_name = self._task.resolved_action or self._task.action
         if not self._runs_on_controller():
-            result.update(self._execute_module(module_name=module_name, module_args=self._task.args,
-                                               task_vars=task_vars))
+            # As ansible-core's normal action: async_wrapper unless the connection runs async itself, and the
+            # temporary directory left to the async job, which still needs it, when it is wrapped.
+            wrap_async = self._task.async_val and not self._connection.has_native_async
+            result = merge_hash(result, self._execute_module(module_name=module_name, module_args=self._task.args,
+                                                             task_vars=task_vars, wrap_async=wrap_async))
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
         module = importlib.import_module("ansible_collections.%s.%s.plugins.modules.%s" % tuple(module_name.split(".")))
         environment = {}

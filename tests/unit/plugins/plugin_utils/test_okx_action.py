@@ -72,3 +72,40 @@ def test_the_module_runs_in_the_worker_only_where_it_would_run_the_same(transpor
     action._connection = Stub(transport=transport)
     action._task = Stub(become=become, async_val=async_val)
     assert action._runs_on_controller() is in_worker
+
+
+def action_for(monkeypatch, transport="local", become=False, async_val=0, native_async=False, **args):
+    """An OKXAction on stub task and connection, whose _execute_module and _remove_tmp_path record their calls."""
+    action = OKXAction.__new__(OKXAction)
+    action._connection = Stub(transport=transport, has_native_async=native_async, _shell=Stub(tmpdir="/remote/tmp"))
+    action._task = Stub(action=NAME, resolved_action=NAME, args=dict(ARGS, **args), become=become,
+                        async_val=async_val, check_mode=False, diff=False)
+    action.calls = []
+
+    def execute_module(**kwargs):
+        action.calls.append(("execute", kwargs))
+        return dict(changed=True, ansible_job_id="j1") if kwargs["wrap_async"] else dict(changed=True, outcome="accepted")
+    monkeypatch.setattr(action, "_execute_module", execute_module, raising=False)
+    monkeypatch.setattr(action, "_remove_tmp_path", lambda path: action.calls.append(("remove", path)), raising=False)
+    monkeypatch.setattr(action, "_compute_environment_string", lambda environment: None, raising=False)
+    return action
+
+
+@pytest.mark.parametrize("options, wrap_async", [
+    (dict(async_val=30), True),
+    (dict(async_val=30, native_async=True), False),
+    (dict(transport="ssh"), False),
+    (dict(become=True), False),
+], ids=["async", "async-on-a-connection-with-native-async", "delegated", "become"])
+def test_a_task_off_the_worker_executes_the_module_as_the_normal_action_does(monkeypatch, options, wrap_async):
+    action = action_for(monkeypatch, **options)
+    result = action.run(task_vars={"x": 1})  # ActionBase.run refuses async unless _supports_async
+    (call, kwargs), rest = action.calls[0], action.calls[1:]
+    assert call == "execute" and bool(kwargs.pop("wrap_async")) is wrap_async
+    assert kwargs == dict(module_name=NAME, module_args=action._task.args, task_vars={"x": 1})
+    if wrap_async:
+        assert result == dict(changed=True, ansible_job_id="j1")
+        assert rest == [], "the async job still needs its temporary directory"
+    else:
+        assert result == dict(changed=True, outcome="accepted")
+        assert rest == [("remove", "/remote/tmp")]
