@@ -69,6 +69,11 @@ COMMON_HINTS = {
 }
 
 
+# What a task with no_log: true warns instead of each warning: ansible-core hides such a task's result but still
+# prints its ``warnings``, and a warning may quote options or the account's debts and currencies.
+NO_LOG_WARNING = "a warning was hidden because the task has no_log: true"
+
+
 def okx_argument_spec(argument_spec):
     """The shared options plus a module's own."""
     spec = copy.deepcopy(OKX_COMMON_ARGSPEC)
@@ -79,12 +84,22 @@ def okx_argument_spec(argument_spec):
 class OKXModuleMixin:
     """Option checks, the client and failure reporting, for ``OKXModule`` and the controller-side runner.
 
-    The class using it provides AnsibleModule's ``params``, ``check_mode``, ``_diff``, ``warn``, ``exit_json``,
+    The class using it provides AnsibleModule's ``params``, ``check_mode``, ``_diff``, ``no_log``, ``exit_json``,
     ``fail_json``, and ``raw_params``: the options exactly as written, before Ansible turned a list element such as
-    YAML's ``true`` into the string ``"True"``.
+    YAML's ``true`` into the string ``"True"``; and, after this class, the ``warn`` that records a warning.
     """
 
     client = None
+
+    def warn(self, warning, **kwargs):
+        """Record a warning for the task result; under no_log only NO_LOG_WARNING, so the details stay hidden.
+
+        ``no_log`` is the task's (AnsibleModule's comes from ``_ansible_no_log``, which ansible-core also sets for
+        no_target_syslog: then too the details are hidden, the safe side). Identical warnings are shown once.
+        """
+        if self.no_log:
+            warning, kwargs = NO_LOG_WARNING, {}
+        super(OKXModuleMixin, self).warn(warning, **kwargs)
 
     def okx_setup(self):
         """Check the shared options and build the client. No request is sent: the module does that."""

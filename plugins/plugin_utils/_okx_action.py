@@ -24,13 +24,10 @@ import os
 from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import REQUESTS_IMPORT_ERROR
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModuleMixin, okx_argument_spec
-
-display = Display()
 
 
 class _ModuleExit(Exception):
@@ -41,14 +38,42 @@ class _ModuleExit(Exception):
         self.result = result
 
 
-class ControllerModule(OKXModuleMixin):
-    """The part of AnsibleModule a cryptoops.okx module uses, for its ``run(module)`` in the controller's worker:
-    the same argument validation (ModuleArgumentSpecValidator, as AnsibleModule), env fallbacks, no_log masking."""
+class _WorkerModuleBase:
+    """What AnsibleModule gives ``OKXModuleMixin`` below it, in the worker: warnings and the end of ``run``.
 
-    def __init__(self, name, args, check_mode, diff, argument_spec, supports_check_mode=False):
+    Warnings go to the task result, as a module's do (never to the worker's display, which ansible-core would show
+    even for a no_log task); identical ones once, as AnsibleModule keeps them. The result, warnings included, is
+    masked with the no_log values of the options.
+    """
+
+    def warn(self, warning, **_kwargs):
+        if warning not in self._warnings:
+            self._warnings.append(warning)
+
+    def exit_json(self, **result):
+        raise _ModuleExit(self._finish(result))
+
+    def fail_json(self, msg, **result):
+        result.update(failed=True, msg=msg)
+        raise _ModuleExit(self._finish(result))
+
+    def _finish(self, result):
+        if self._warnings:
+            result["warnings"] = list(self._warnings)
+        return remove_values(result, self.no_log_values)
+
+
+class ControllerModule(OKXModuleMixin, _WorkerModuleBase):
+    """The part of AnsibleModule a cryptoops.okx module uses, for its ``run(module)`` in the controller's worker:
+    the same argument validation (ModuleArgumentSpecValidator, as AnsibleModule), env fallbacks, no_log masking,
+    warnings in the result. ``no_log`` is the task's, as AnsibleModule's ``no_log`` (``_ansible_no_log``)."""
+
+    def __init__(self, name, args, check_mode, diff, argument_spec, supports_check_mode=False, no_log=False):
         self._name = name
         self.check_mode = check_mode
         self._diff = diff
+        self.no_log = bool(no_log)
+        self._warnings = []
         self.raw_params = copy.deepcopy(args)
         self.no_log_values = set()
         self.params = {}
@@ -63,16 +88,6 @@ class ControllerModule(OKXModuleMixin):
         if check_mode and not supports_check_mode:
             self.exit_json(skipped=True, msg="module (%s) does not support check mode" % name)
         self.okx_setup()
-
-    def warn(self, warning):
-        display.warning(warning)
-
-    def exit_json(self, **result):
-        raise _ModuleExit(remove_values(result, self.no_log_values))
-
-    def fail_json(self, msg, **result):
-        result.update(failed=True, msg=msg)
-        raise _ModuleExit(remove_values(result, self.no_log_values))
 
 
 class OKXAction(ActionBase):
@@ -101,7 +116,7 @@ class OKXAction(ActionBase):
         os.environ.update(dict((key, str(value)) for key, value in environment.items()))
         try:
             module.run(ControllerModule(module_name, self._task.args, self._task.check_mode, self._task.diff,
-                                        **module.MODULE))
+                                        no_log=self._task.no_log, **module.MODULE))
         except _ModuleExit as done:
             result.update(done.result)
         finally:

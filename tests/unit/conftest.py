@@ -64,9 +64,9 @@ def run_module(clock, state_dir, capsys, monkeypatch):
     # importing controller code, as the action plugin's tests do, would otherwise switch on for this process).
     monkeypatch.setattr(_internal, "is_controller", False, raising=False)
 
-    def run(main, args, check_mode=False, diff=False):
+    def run(main, args, check_mode=False, diff=False, no_log=False):
         warnings._global_warnings.clear()  # a module process starts with none
-        with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)):
+        with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_no_log=no_log)):
             with pytest.raises(SystemExit):
                 main()
         result = json.loads(capsys.readouterr().out)

@@ -6,8 +6,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 
+from ansible.utils.display import Display
+
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import NO_LOG_WARNING
 from ansible_collections.cryptoops.okx.plugins.modules import okx_one_click_repay
 from ansible_collections.cryptoops.okx.plugins.plugin_utils._okx_action import (
     ControllerModule,
@@ -20,31 +25,31 @@ NAME = "cryptoops.okx.okx_one_click_repay"
 ARGS = dict(CREDENTIALS, api_url=URL, debt_ccy="USDC", repay_ccy_list=["USDT"])
 
 
-def run_in_worker(args, check_mode=False, diff=False):
+def in_worker(args, check_mode=False, diff=False, no_log=False):
     with pytest.raises(_ModuleExit) as done:
-        okx_one_click_repay.run(ControllerModule(NAME, args, check_mode, diff, **okx_one_click_repay.MODULE))
+        okx_one_click_repay.run(ControllerModule(NAME, args, check_mode, diff, no_log=no_log, **okx_one_click_repay.MODULE))
     return done.value.result
 
 
 def test_the_module_runs_in_the_worker_with_the_same_result(fake_okx, clock, state_dir, run_module):
-    in_worker = run_in_worker(dict(ARGS, wait=True))
+    worker = in_worker(dict(ARGS, wait=True))
     fake_okx.debts["USDC"] = fake_okx.debts.get("USDC", 0) + 100
     clock.now += 10
     as_module = run_module(okx_one_click_repay.main, dict(ARGS, wait=True))
     for name in ("warnings", "invocation"):  # ansible-core < 2.21 adds invocation to a module's result
         as_module.pop(name, None)
-    assert sorted(in_worker) == sorted(as_module)
-    assert (in_worker["changed"], in_worker["outcome"], in_worker["status"]) == (True, "accepted", "filled")
+    assert sorted(worker) == sorted(as_module)
+    assert (worker["changed"], worker["outcome"], worker["status"]) == (True, "accepted", "filled")
 
 
 def test_options_are_validated_as_ansible_module_does(okx):
-    assert run_in_worker(dict(ARGS, colour="blue"))["msg"] == (
+    assert in_worker(dict(ARGS, colour="blue"))["msg"] == (
         "Unsupported parameters for (%s) module: colour. Supported parameters include: " % NAME
         + ", ".join(sorted(list(okx_one_click_repay.MODULE["argument_spec"]) + list(CREDENTIALS) + [
             "api_url", "demo", "retries", "sync_time", "timeout", "validate_certs"])) + ".")
-    assert run_in_worker({k: v for k, v in ARGS.items() if k != "debt_ccy"})["msg"] == \
+    assert in_worker({k: v for k, v in ARGS.items() if k != "debt_ccy"})["msg"] == \
         "missing required arguments: debt_ccy"
-    assert "repay_ccy_list: True" in run_in_worker(dict(ARGS, repay_ccy_list=["USDT", True]))["msg"]
+    assert "repay_ccy_list: True" in in_worker(dict(ARGS, repay_ccy_list=["USDT", True]))["msg"]
     assert len(okx.calls) == 0
 
 
@@ -54,6 +59,30 @@ def test_secrets_are_masked_in_what_the_worker_returns():
         module.fail_json(msg="something quoted %s" % SECRET, detail=SECRET)
     assert SECRET not in repr(done.value.result)
     assert done.value.result["failed"] is True
+
+
+def test_warnings_go_to_the_result_masked_never_to_the_display(monkeypatch):
+    monkeypatch.setattr(Display, "warning", lambda *args, **kwargs: pytest.fail("a warning reached the display"))
+    module = ControllerModule(NAME, ARGS, False, False, **okx_one_click_repay.MODULE)
+    module.warn("the secret is %s" % SECRET)
+    module.warn("the secret is %s" % SECRET)
+    module.warn("another")
+    with pytest.raises(_ModuleExit) as done:
+        module.exit_json(changed=False)
+    assert done.value.result["warnings"] == ["the secret is ********", "another"], "masked, each once"
+    with pytest.raises(_ModuleExit) as done:
+        ControllerModule(NAME, ARGS, False, False, **okx_one_click_repay.MODULE).exit_json(changed=False)
+    assert "warnings" not in done.value.result, "none, as a module process returns none"
+
+
+def test_a_warning_of_a_no_log_task_says_only_that_it_was_hidden(fake_okx, run_module):
+    """ansible-core prints a no_log task's warnings (it keeps them when it hides the result), in both paths."""
+    shown = run_module(okx_one_click_repay.main, dict(ARGS, debt_ccy="USDCC"))
+    hidden = run_module(okx_one_click_repay.main, dict(ARGS, debt_ccy="USDCC"), no_log=True)
+    assert any("OKX lists no USDCC" in warning for warning in shown["warnings"])
+    assert hidden["warnings"] == [NO_LOG_WARNING]
+    assert hidden["outcome"] == shown["outcome"] == "none", "only the warnings differ"
+    assert in_worker(dict(ARGS, debt_ccy="USDCC"), no_log=True)["warnings"] == [NO_LOG_WARNING]
 
 
 class Stub:
@@ -74,12 +103,12 @@ def test_the_module_runs_in_the_worker_only_where_it_would_run_the_same(transpor
     assert action._runs_on_controller() is in_worker
 
 
-def action_for(monkeypatch, transport="local", become=False, async_val=0, native_async=False, **args):
+def action_for(monkeypatch, transport="local", become=False, async_val=0, native_async=False, no_log=False, **args):
     """An OKXAction on stub task and connection, whose _execute_module and _remove_tmp_path record their calls."""
     action = OKXAction.__new__(OKXAction)
     action._connection = Stub(transport=transport, has_native_async=native_async, _shell=Stub(tmpdir="/remote/tmp"))
     action._task = Stub(action=NAME, resolved_action=NAME, args=dict(ARGS, **args), become=become,
-                        async_val=async_val, check_mode=False, diff=False)
+                        async_val=async_val, check_mode=False, diff=False, no_log=no_log)
     action.calls = []
 
     def execute_module(**kwargs):
@@ -109,3 +138,12 @@ def test_a_task_off_the_worker_executes_the_module_as_the_normal_action_does(mon
     else:
         assert result == dict(changed=True, outcome="accepted")
         assert rest == [("remove", "/remote/tmp")]
+
+
+def test_the_worker_path_passes_the_task_no_log_and_returns_the_warnings(fake_okx, monkeypatch):
+    shown, hidden = action_for(monkeypatch, debt_ccy="USDCC"), action_for(monkeypatch, debt_ccy="USDCC", no_log=True)
+    shown_result, hidden_result = shown.run(task_vars={}), hidden.run(task_vars={})
+    assert shown.calls == hidden.calls == [], "run in the worker, not executed as a module"
+    assert shown_result["warnings"] and all("USDCC" in warning for warning in shown_result["warnings"])
+    assert hidden_result["warnings"] == [NO_LOG_WARNING] and "USDCC" not in json.dumps(hidden_result["warnings"])
+    assert hidden_result["outcome"] == shown_result["outcome"] == "none"
