@@ -21,11 +21,13 @@ import copy
 import importlib
 import os
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_module
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import REQUESTS_IMPORT_ERROR
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModuleMixin, okx_argument_spec
 
@@ -87,6 +89,8 @@ class ControllerModule(OKXModuleMixin, _WorkerModuleBase):
             self.fail_json(msg=message)
         if check_mode and not supports_check_mode:
             self.exit_json(skipped=True, msg="module (%s) does not support check mode" % name)
+        if _okx_module.REQUESTS_IMPORT_ERROR:  # as OKXModule; the action plugin runs the module as a process then
+            self.fail_json(msg=missing_required_lib("requests"), exception=_okx_module.REQUESTS_IMPORT_ERROR)
         self.okx_setup()
 
 
