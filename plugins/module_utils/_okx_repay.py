@@ -3,19 +3,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # PRIVATE to the cryptoops.okx collection: this module util may change without notice and is not a public API.
-"""OKX one-click repay (new, v2): its endpoints and their replies, and the repay engine.
+"""OKX one-click repay (new, v2): its endpoints and their replies, and the repay session.
 
-The engine's guarantee (docs/safety.md): for one debt of one account, at most one repay is in flight at a time,
-and a task never reports a repay that OKX did not run. How:
+The guarantee (docs/safety.md): for one debt of one account, at most one repay from this machine is in flight at a
+time, and a task never reports a repay that OKX did not run. The rule: only evidence changes what the session
+believes. A POST whose outcome is open stays open until OKX's history shows its record, OKX says it did not run it,
+or an operator releases it (``release``); silence, an unreadable journal or another spelling of api_url is never
+evidence. How:
 
-- one task at a time posts the repays of an account on this machine (a lock per account, keyed by its User ID);
-- before posting it reads OKX's repay history and its own journal of repays it posted whose outcome it has not
-  seen final: a repay of the debt still ``running``, or posted and not yet in the history, means post nothing;
-- each POST is journaled before it is sent; when its outcome is unknown (lost reply, timeout, 5xx, 50004/50026, a
-  reply that is not OKX JSON or not the expected data) it is never sent again: the history is read until it shows
-  the repay, or proves it did not run, or the task's time is up (``outcome: unknown``; the journal keeps it);
-- a history record is taken for a POST only if it falls in the POST's send window on OKX's clock, was not in the
-  history before the POST, and is the only such record.
+- one task at a time per account on this machine (a lock keyed by the account's identity at OKX: User ID, live or
+  demo), and one journal per account, carried to the next machine by the role;
+- before posting, the session reads the journal and OKX's repay history: a repay of the debt still ``running``, or
+  journaled and not yet shown final, means post nothing;
+- each POST is journaled before it is sent; when its outcome is unknown it is never sent again;
+- a history record is taken for a POST (``attribute``) only when nothing else can explain it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,7 +29,7 @@ import datetime
 import os
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import Endpoint, malformed
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import boot_id, digest
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_journal import Entry, Journal
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, is_currency, okx_amount
 
 _READ_HINTS = {
@@ -52,17 +53,24 @@ HISTORY = Endpoint("GET", "/api/v5/trade/one-click-repay-history-v2", 2.0, _READ
 
 FINAL_STATES = ("filled", "failed")
 STATES = ("running",) + FINAL_STATES
-# A history record's ts may precede the request's arrival by a few ms (OKX's examples: 1742192217511 for a POST
-# answered with ts 1742192217514); it cannot follow our giving up on the reply by more than the network's delay.
+
+# Assumptions about OKX, each only ever making the session more careful (docs/safety.md, "Assumptions"):
+# A history record's ts may precede the POST's arrival by a few ms (OKX's examples: 1742192217511 for a POST answered
+# with ts 1742192217514): the window of a POST starts this much before it was sent.
 RECORD_EARLY_MS = 100
-RECORD_LATE_MS = 500
-# A record within this distance of a POST reply's ts is that POST's: OKX runs at most one repay per 2 s per user.
+# OKX refuses a request whose signed timestamp is more than 30 s off its clock (50102), so the record of a POST is no
+# later than this after it was signed (plus this margin). Used only to choose among several candidate records.
+SIGNATURE_WINDOW_MS = 30000
+RECORD_LATE_MS = 1000
+# A record within this distance of a POST reply's ts is that POST's: OKX runs at most one repay per 2 s per user (so
+# a ts also names one record, which is how records repeated across history pages are told apart).
 REPLY_TS_TOLERANCE_MS = 1000
-# After this long, a repay OKX ran shows in its history. A lost POST whose record is still missing then did not run.
-HISTORY_LAG_BOUND = 60.0
-# OKX keeps 7 days of repay history, 100 records a page; a journal entry older than this can no longer be checked.
+# An accepted repay whose record is still missing from the history this long after its ts is reported as such (its
+# debt stays blocked: this is a report, not evidence).
+HISTORY_LAG_NOTICE = 60.0
+# OKX keeps 7 days of repay history, 100 records a page.
 HISTORY_PAGE = 100
-JOURNAL_MAX_AGE = 6 * 86400
+HISTORY_DAYS_MS = 7 * 86400 * 1000
 # Pause between history reads when one failed outright (the rate limit spaces the others).
 RETRY_PAUSE = 1.0
 
@@ -149,12 +157,6 @@ def unseen_currencies(currencies, debts, repay, records):
     return None
 
 
-def proven_not_run(high, read_at):
-    """A lost POST that could show in the history up to ``high`` did not run: a history read begun at ``read_at``
-    (OKX ms; None when it failed) at least HISTORY_LAG_BOUND later shows no record of it."""
-    return read_at is not None and read_at >= high + HISTORY_LAG_BOUND * 1000
-
-
 # --- outcomes -----------------------------------------------------------------------------------------------------
 
 class Outcome:
@@ -163,11 +165,14 @@ class Outcome:
     ``state``: ``accepted`` (OKX accepted the POST: its reply, or its record in the history when the reply was
     lost), ``in_flight`` (an earlier repay of the debt is still running or not yet in the history: nothing posted),
     ``not_executed`` (OKX did not run it), ``unknown`` (it may have run: the journal keeps it), ``planned`` (check
-    mode: would be posted). ``posted``: this task sent the POST.
+    mode: would be posted). ``posted``: this task sent the POST. ``msg``: why it is not done (still running after
+    wait_timeout, no record yet, ...). ``later_error``: a failure after OKX accepted the POST (the history or the
+    debt could not be read, the journal could not be written): the report keeps the outcome and adds it.
     """
 
     def __init__(self, debt_ccy, repay_ccy_list, state, ts=None, reconciled=False, record=None, msg=None,
                  error=None, sent_ms=None, entry=None, posted=False):
+        self.later_error = None
         self.debt_ccy = debt_ccy
         self.repay_ccy_list = list(repay_ccy_list)
         self.state = state
@@ -216,50 +221,120 @@ def okx_time_text(ms):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
 
 
-# --- the engine ---------------------------------------------------------------------------------------------------
 
-class RepayEngine:
-    """One-click repays of one account, with the guarantee in this file's docstring."""
 
-    def __init__(self, client, warn=None):
+# --- attribution: which history record is a journaled POST's --------------------------------------------------------
+
+def attribute(entry, records):
+    """(the record of a journaled POST, or None; why not, when None).
+
+    With OKX's reply ts, the record near it. Else the candidates are the records of the debt from the POST's window on
+    that were not in the history read before it: nothing on this machine posted a repay of the debt since (the account
+    lock and this entry say so), so a single candidate is this POST's, however late it shows; among several, the only
+    one in the window with the same repay currencies. Any other record of the debt is never ignored: it keeps the
+    outcome open, for the operator to check.
+    """
+    ours = [record for record in records if record.debt_ccy == entry.debt_ccy]
+    if entry.ts is not None:
+        near = [record for record in ours if abs(record.ts - int(entry.ts)) <= REPLY_TS_TOLERANCE_MS]
+        return (near[0], None) if near else (None, "OKX accepted it at ts %s; its history does not show it yet"
+                                             % entry.ts)
+    low, high = entry.window
+    candidates = [record for record in ours if record.ts >= low and record.ts not in entry.known]
+    fits = [record for record in candidates if record.ts <= high and record.repay_ccy_list == entry.repay_ccy_list]
+    if len(fits) == 1:
+        return fits[0], None
+    if len(candidates) == 1 and candidates[0].repay_ccy_list == entry.repay_ccy_list:
+        return candidates[0], None
+    if not candidates:
+        return None, "OKX's history shows no record of it yet"
+    return None, ("OKX's history shows %d repay(s) of this debt since it was sent that cannot be told to be this one "
+                  "(ts %s)" % (len(candidates), ", ".join(str(record.ts) for record in candidates)))
+
+
+def unique_records(records):
+    """Records repeated across history pages, once (a ts names one repay of a debt: see REPLY_TS_TOLERANCE_MS)."""
+    seen, unique = set(), []
+    for record in records:
+        if (record.debt_ccy, record.ts) not in seen:
+            seen.add((record.debt_ccy, record.ts))
+            unique.append(record)
+    return unique
+
+
+def read_overview(client):
+    return parse_overview(client.request(CURRENCY_LIST))
+
+
+# --- the session: the one order in which a task may do things ---------------------------------------------------------
+
+class RepaySession:
+    """One task's repays of one account. Use it as a context manager:
+
+    entering takes the account's lock, adds the journal carried from another machine, releases what the operator
+    released, reads the journal and OKX's history and resolves the journal against it (``flights``: the debts with a
+    repay in flight or of open outcome, which get no new repay); inside, ``read_debts`` and ``post``; leaving frees the
+    lock. ``wait`` and ``read_debts`` also work after it, ``post`` does not.
+    """
+
+    def __init__(self, client, wait_timeout, warn=None, carried=None, release=(), debt_ccys=None, check_mode=False):
         self.client = client
         self.clock = client.clock
+        self.wait_timeout = wait_timeout
         self._warn = warn or (lambda message: None)
-        self._account = None
+        self._carried = carried
+        self._release = set(release)
+        self._debt_ccys = debt_ccys
+        self.check_mode = check_mode
+        self.journal = None
+        self.records = []
+        self.flights = {}
+        self.released = []
+        self.outcomes = []
+        self._stack = None
+        self._open = False
 
-    @property
-    def account(self):
-        """The account's name in the state directory: two API keys of one account share it."""
-        if self._account is None:
-            self._account = digest(self.client.base_url, "uid", self.client.user_id())
-        return self._account
+    # entering and leaving
 
-    # reads
+    def __enter__(self):
+        self._stack = contextlib.ExitStack()
+        try:
+            self._enter()
+        except BaseException:
+            self._stack.close()
+            raise
+        self._open = True
+        return self
 
-    def overview(self):
-        return parse_overview(self.client.request(CURRENCY_LIST))
+    def __exit__(self, *exc_info):
+        self._open = False
+        self._stack.close()
 
-    def history(self, since_ms=None):
-        """Repay records, newest first: the newest page, then older pages until one reaches back to ``since_ms``."""
-        records = page = parse_history(self.client.request(HISTORY))
-        while since_ms is not None and len(page) >= HISTORY_PAGE and page[-1].ts >= since_ms:
-            page = parse_history(self.client.request(HISTORY, params={"after": str(page[-1].ts - 1)}))
-            records = records + page
-        return records
+    def _enter(self):
+        account = self.client.account_id()
+        self._lock("repay-%s.lock" % account)
+        self.journal = Journal(self.client.state, account)
+        entries = self.journal.read() if self._carried is None else self.journal.merge(self._carried)
+        self.client.clock_reading()  # POST windows and "now" are on OKX's clock
+        since = min(entry.window[0] for entry in entries.values()) if entries else None
+        self.records = self.history(since)
+        for debt_ccy, entry in sorted(entries.items()):
+            if self._debt_ccys is None or debt_ccy in self._debt_ccys:
+                self._resolve(entry)
+        for record in self.records:
+            if record.status == "running" and record.debt_ccy not in self.flights \
+                    and (self._debt_ccys is None or record.debt_ccy in self._debt_ccys):
+                self.flights[record.debt_ccy] = Outcome(record.debt_ccy, record.repay_ccy_list, "in_flight",
+                                                        ts=record.ts, record=record)
 
-    # one task at a time per account on this machine
-
-    @contextlib.contextmanager
-    def exclusive(self, timeout):
-        """Hold the account: until it leaves, no other task of this machine posts repays of its debts."""
-        name = "repay-%s.lock" % self.account
-        with self.client.state.lock(name, timeout, clock=self.clock.monotonic, sleep=self.clock.sleep) as fd:
-            if fd is None:
-                raise OKXError("another task on this machine (process %s) is repaying debts of this account and did "
-                               "not finish within %s s: run again once it has" % (self._holder(name), timeout),
-                               kind="busy")
-            os.pwrite(fd, ("%-10d" % os.getpid()).encode("ascii"), 0)
-            yield
+    def _lock(self, name):
+        fd = self._stack.enter_context(self.client.state.lock(name, self.wait_timeout, clock=self.clock.monotonic,
+                                                              sleep=self.clock.sleep))
+        if fd is None:
+            raise OKXError("another task on this machine (process %s) is repaying debts of this account and did not "
+                           "finish within %s s: run again once it has" % (self._holder(name), self.wait_timeout),
+                           kind="busy")
+        os.pwrite(fd, ("%-10d" % os.getpid()).encode("ascii"), 0)
 
     def _holder(self, name):
         try:
@@ -268,236 +343,176 @@ class RepayEngine:
         except (IOError, OSError):
             return "unknown"
 
-    # the journal: repays this machine posted whose final state it has not seen
+    def _resolve(self, entry):
+        """Resolve one journal entry against the history read on entering."""
+        debt_ccy = entry.debt_ccy
+        record, why = attribute(entry, self.records)
+        if record is not None and record.status in FINAL_STATES:
+            self._forget(debt_ccy)
+        elif record is not None:
+            self.flights[debt_ccy] = Outcome(debt_ccy, entry.repay_ccy_list, "in_flight", ts=record.ts, record=record)
+        elif debt_ccy in self._release:
+            self.released.append(dict(debt_ccy=debt_ccy, sent_at=okx_time_text(entry.window[0]), ts=entry.ts))
+            self._warn("released the open repay of the %s debt sent at %s, as release asked: it is no longer waited "
+                       "for (%s)" % (debt_ccy, okx_time_text(entry.window[0]), why))
+            if not self.check_mode:
+                self._forget(debt_ccy)
+        elif entry.ts is not None:
+            late = self._okx_now() > int(entry.ts) + HISTORY_LAG_NOTICE * 1000
+            self.flights[debt_ccy] = Outcome(debt_ccy, entry.repay_ccy_list, "in_flight", ts=entry.ts, entry=entry,
+                                             msg=(why + " %d s later: check the repay history, then release it (see "
+                                                  "docs/safety.md)" % HISTORY_LAG_NOTICE) if late else None)
+        else:
+            self.flights[debt_ccy] = Outcome(debt_ccy, entry.repay_ccy_list, "unknown", sent_ms=entry.window,
+                                             entry=entry, msg="an earlier task on this machine posted it and " + why)
 
-    def _journal_name(self):
-        return "journal-%s.json" % self.account
+    def _forget(self, debt_ccy):
+        self.journal.remove(debt_ccy)
 
-    def journal(self):
-        """{debt_ccy: entry}; an entry this version cannot read stops its debt: it may stand for a repay in flight."""
-        entries = self.client.state.read_json(self._journal_name()) or {}
-        for debt_ccy, entry in entries.items():
-            if not (isinstance(entry, dict) and isinstance(entry.get("repay_ccy_list"), list)
-                    and isinstance(entry.get("mono"), list) and len(entry["mono"]) == 2
-                    and all(isinstance(value, (int, float)) for value in entry["mono"] + [entry.get("wall")])):
-                raise OKXError("the repay journal %s has an entry for %s that cannot be read: check OKX's repay "
-                               "history for a repay of that debt, then remove the entry (or the file)"
-                               % (self.client.state.file(self._journal_name()), debt_ccy), kind="journal")
-        return entries
-
-    def _journal_update(self, debt_ccy, entry):
-        """Set (or, with None, remove) the journal entry of a debt."""
-        name = self._journal_name()
-        with self.client.state.lock(name + ".lock"):
-            entries = self.client.state.read_json(name) or {}
-            if entry is None:
-                entries.pop(debt_ccy, None)
-            else:
-                entries[debt_ccy] = entry
-            self.client.state.write_json(name, entries, durable=True)
-
-    # OKX's clock
+    # reads
 
     def _okx_now(self):
         return self.client.okx_ms(self.clock.monotonic())[0]
 
-    def _bounds(self, entry):
-        """Where on OKX's clock (ms) the record of a journaled POST can be: near its reply's ts, when OKX sent one,
-        else within its send window, widened by how far off our reading of OKX's clock may be."""
-        if entry.get("ts"):
-            ts = int(entry["ts"])
-            return ts - REPLY_TS_TOLERANCE_MS, ts + REPLY_TS_TOLERANCE_MS
-        first, last = entry["mono"]
-        if entry.get("boot") == boot_id():
-            (low, uncertainty), high = self.client.okx_ms(first), self.client.okx_ms(last)[0]
-        else:  # written before a reboot: only the wall clock relates it to now
-            offset_ms, uncertainty = self._okx_now() - self.clock.time() * 1000, 1000.0
-            low, high = int(entry["wall"] * 1000 + offset_ms), int((entry["wall"] + last - first) * 1000 + offset_ms)
-        return int(low - uncertainty - RECORD_EARLY_MS), int(high + uncertainty + RECORD_LATE_MS)
+    def history(self, since_ms=None, deadline=None):
+        """Repay records, newest first: the newest page, then older pages until one reaches back to ``since_ms``.
 
-    def _record_of(self, entry, debt_ccy, records):
-        """The history record of a journaled POST: within its bounds, not known before it, the only one; or None.
-
-        Two candidates cannot be told apart: that is an error (outcome unknown), never a guess.
+        Each older page must be older than the ``after`` it asked for, and the paging ends by ``deadline``.
         """
-        low, high = self._bounds(entry)
-        known = set(entry.get("known", []))
-        found = [record for record in records if (
-            record.debt_ccy == debt_ccy and record.repay_ccy_list == entry["repay_ccy_list"]
-            and low <= record.ts <= high and record.ts not in known)]
-        if len(found) > 1:
-            raise OKXError("OKX's history shows %d repays of the %s debt (ts %s) that may be the one this machine "
-                           "posted between %s and %s: cannot tell which; check the repay history"
-                           % (len(found), debt_ccy, ", ".join(str(record.ts) for record in found),
-                              okx_time_text(low), okx_time_text(high)), kind="ambiguous", endpoint=HISTORY)
-        return found[0] if found else None
+        deadline = self.clock.monotonic() + self.wait_timeout if deadline is None else deadline
+        if since_ms is not None:
+            since_ms = max(since_ms, self._okx_now() - HISTORY_DAYS_MS)  # OKX keeps no older record
+        records = page = parse_history(self.client.request(HISTORY))
+        while since_ms is not None and len(page) >= HISTORY_PAGE and page[-1].ts >= since_ms:
+            after = page[-1].ts - 1
+            if self.clock.monotonic() >= deadline:
+                raise OKXError("reading OKX's repay history back to %s took longer than wait_timeout=%s s"
+                               % (okx_time_text(since_ms), self.wait_timeout), kind="lost", endpoint=HISTORY)
+            page = parse_history(self.client.request(HISTORY, params={"after": str(after)}))
+            if any(record.ts > after for record in page):
+                raise malformed(HISTORY, "data", [record.ts for record in page][:5],
+                                "records older than after=%d" % after)
+            records = records + page
+        return unique_records(records)
 
-    # in flight
-
-    def read_in_flight(self, debt_ccys=None):
-        """One history read: (its records, {debt_ccy: Outcome} of the debts with a repay in flight).
-
-        Call it holding ``exclusive``. A journaled POST whose outcome is still unknown is reported as ``unknown``.
-        """
-        journal = self.journal()
-        read_at = since = None
-        if journal:
-            read_at = self._okx_now()  # before the read: OKX's history is at least this fresh
-            since = min(self._bounds(entry)[0] for entry in journal.values())
-        records = self.history(since)
-        return records, self._in_flight(records, journal, debt_ccys, read_at)
-
-    def _in_flight(self, records, journal, debt_ccys, read_at):
-        """Resolve the journal against a history read begun at ``read_at`` (OKX ms), then add running repays.
-
-        Repays seen final leave the journal, and so do lost POSTs proven not run. An accepted repay missing from the
-        history for longer than OKX needs to show one is an error: OKX said it ran, its history says nothing.
-        """
-        flights = {}
-        for debt_ccy, entry in sorted(journal.items()):
-            if debt_ccys is not None and debt_ccy not in debt_ccys:
-                continue
-            record = self._record_of(entry, debt_ccy, records)
-            low, high = self._bounds(entry)
-            if read_at - high > JOURNAL_MAX_AGE * 1000:
-                self._warn("forgot the journaled repay of the %s debt of %s: older than OKX's repay history"
-                           % (debt_ccy, okx_time_text(low)))
-                self._journal_update(debt_ccy, None)
-            elif record is not None and record.status in FINAL_STATES:
-                self._journal_update(debt_ccy, None)
-            elif record is not None:
-                flights[debt_ccy] = Outcome(debt_ccy, entry["repay_ccy_list"], "in_flight", ts=record.ts, record=record)
-            elif entry.get("ts"):
-                if read_at > high + HISTORY_LAG_BOUND * 1000:
-                    raise OKXError("OKX accepted a repay of the %s debt at ts %s, but its history still does not show "
-                                   "it: check the repay history; to repay this debt again, remove the entry %s from %s"
-                                   % (debt_ccy, entry["ts"], debt_ccy, self.client.state.file(self._journal_name())),
-                                   kind="journal", endpoint=HISTORY)
-                flights[debt_ccy] = Outcome(debt_ccy, entry["repay_ccy_list"], "in_flight", ts=entry["ts"])
-            elif proven_not_run(high, read_at):
-                self._warn("the repay of the %s debt posted at %s, whose reply was lost, did not run: OKX's history "
-                           "shows no record of it %d s later" % (debt_ccy, okx_time_text(low), HISTORY_LAG_BOUND))
-                self._journal_update(debt_ccy, None)
-            else:
-                flights[debt_ccy] = Outcome(debt_ccy, entry["repay_ccy_list"], "unknown", sent_ms=(low, high),
-                                            entry=entry, msg="OKX's history shows no record of it yet")
-        for record in records:
-            if record.status == "running" and record.debt_ccy not in flights \
-                    and (debt_ccys is None or record.debt_ccy in debt_ccys):
-                flights[record.debt_ccy] = Outcome(record.debt_ccy, record.repay_ccy_list, "in_flight", ts=record.ts,
-                                                   record=record)
-        return flights
-
-    def resolve_unknown(self, flights, deadline):
-        """Wait (until ``deadline``, monotonic) for the journaled POSTs of unknown outcome among ``flights``.
-
-        Each becomes in flight (OKX's history shows it running), leaves ``flights`` (final, or proven not run), or
-        stays unknown. Call it holding ``exclusive``.
-        """
-        for debt_ccy, flight in sorted(flights.items()):
-            if flight.state != "unknown":
-                continue
-            outcome = self.reconcile(debt_ccy, flight.entry, deadline, cause=None)
-            if outcome.state == "unknown":
-                outcome.msg = "an earlier task on this machine posted it and " + outcome.msg
-                flights[debt_ccy] = outcome
-            elif outcome.state == "accepted" and not outcome.final:
-                flights[debt_ccy] = Outcome(debt_ccy, outcome.repay_ccy_list, "in_flight", ts=outcome.ts,
-                                            record=outcome.record)
-            else:  # final already, or it never ran: nothing of this debt is in flight
-                if outcome.state == "not_executed":
-                    self._warn("the repay of the %s debt that an earlier task posted at %s, whose reply was lost, did "
-                               "not run: %s" % (debt_ccy, okx_time_text(self._bounds(flight.entry)[0]), outcome.msg))
-                del flights[debt_ccy]
+    def read_debts(self):
+        """({debt_ccy: debt}, {repay_ccy: available}), as OKX reports them now."""
+        return read_overview(self.client)
 
     # posting
 
-    def post(self, debt_ccy, repay_ccy_list, records, timeout):
-        """POST one repay and return its Outcome; call it holding ``exclusive``, after ``read_in_flight``.
+    def post(self, debt_ccy, repay_ccy_list):
+        """POST one repay and return its Outcome: only inside the session, never for a debt in ``flights``.
 
-        ``records``: the history read before, whose repays of this debt can never be taken for this one. A reply that
-        leaves the outcome open is reconciled from the history for at most ``timeout`` seconds; never posted again.
+        A reply that leaves the outcome open is reconciled from the history until wait_timeout; never posted again.
         """
-        body = {"debtCcy": debt_ccy, "repayCcyList": list(repay_ccy_list)}
-        entry = {"repay_ccy_list": list(repay_ccy_list), "boot": boot_id(), "state": "sending",
-                 "known": [record.ts for record in records if record.debt_ccy == debt_ccy]}
+        if not self._open or self.check_mode or debt_ccy in self.flights:
+            raise AssertionError("post() outside the session, in check mode, or for a debt in flight")
+        known = frozenset(record.ts for record in self.records if record.debt_ccy == debt_ccy)
+        sent = []
 
         def journal_before_send(mono):
-            entry.update(mono=[mono, mono + self.client.timeout], wall=self.clock.time())
-            self._journal_update(debt_ccy, entry)
+            estimate, uncertainty = self.client.okx_ms(mono)
+            window = (max(0, int(estimate - uncertainty) - RECORD_EARLY_MS),
+                      int(estimate + uncertainty) + SIGNATURE_WINDOW_MS + RECORD_LATE_MS)
+            entry = Entry(debt_ccy, list(repay_ccy_list), window, known, None)
+            self.journal.put(entry)
+            sent[:] = [entry]
 
+        outcome = Outcome(debt_ccy, repay_ccy_list, "not_executed", posted=True)
+        self.outcomes.append(outcome)
         try:
-            data = self.client.request(REPAY, body=body, on_send=journal_before_send)
-            ts = parse_repay_reply(data, debt_ccy)
+            ts = parse_repay_reply(self.client.request(REPAY, body={"debtCcy": debt_ccy,
+                                                                    "repayCcyList": list(repay_ccy_list)},
+                                                       on_send=journal_before_send), debt_ccy)
         except OKXError as err:
             if err.kind == "malformed":
                 err.outcome_unknown = True  # OKX said code 0: it ran, but the reply does not say what
-            if not err.outcome_unknown or "mono" not in entry:  # OKX did not run it, or it never left
-                if "mono" in entry:
-                    self._journal_update(debt_ccy, None)
-                return Outcome(debt_ccy, repay_ccy_list, "not_executed", error=err, posted=True)
-            entry["mono"] = list(err.sent or (entry["mono"][0], self.clock.monotonic()))
-            self._journal_update(debt_ccy, entry)
+            outcome.error = err
+            if not sent:  # it never left: the journal write before it failed, or the request did
+                return outcome
+            if not err.outcome_unknown:  # OKX says it did not run it
+                self._keep_going(outcome, self._forget, debt_ccy)
+                return outcome
+            outcome.state, outcome.entry, outcome.sent_ms = "unknown", sent[0], sent[0].window
             self._warn("the outcome of the repay of the %s debt is unknown (%s): reading OKX's repay history instead "
                        "of posting again" % (debt_ccy, err.msg))
-            outcome = self.reconcile(debt_ccy, entry, self.clock.monotonic() + timeout, err)
-            outcome.posted = True
+            self._reconcile(outcome, self.clock.monotonic() + self.wait_timeout)
             return outcome
-        entry.update(state="accepted", ts=ts)
-        self._journal_update(debt_ccy, entry)
-        return Outcome(debt_ccy, repay_ccy_list, "accepted", ts=ts, posted=True)
+        outcome.state, outcome.ts = "accepted", ts
+        self._keep_going(outcome, self.journal.put, sent[0]._replace(ts=ts))
+        return outcome
 
-    def reconcile(self, debt_ccy, entry, deadline, cause):
-        """Read the history until it shows the journaled POST, proves it did not run, or ``deadline`` (monotonic)."""
+    def _keep_going(self, outcome, step, *args):
+        """Run a bookkeeping step after OKX answered; a failure is reported with the outcome, never instead of it."""
+        try:
+            step(*args)
+        except OKXError as err:
+            outcome.later_error = outcome.later_error or err
+
+    def _reconcile(self, outcome, deadline):
+        """Read the history until it shows the POST's record, or ``deadline`` (monotonic): never concluding from
+        silence that it did not run."""
         history_error = None
-        low, high = self._bounds(entry)
         while True:
             try:
-                read_at = self._okx_now()
-                record = self._record_of(entry, debt_ccy, self.history(low))
+                record, why = attribute(outcome.entry, self.history(outcome.entry.window[0], deadline))
+                history_error = None
             except OKXError as err:
-                if err.kind == "ambiguous":
-                    return Outcome(debt_ccy, entry["repay_ccy_list"], "unknown", error=cause, msg=err.msg,
-                                   sent_ms=(low, high))
-                history_error, record, read_at = err, None, None
+                record, why, history_error = None, None, err
             if record is not None:
-                entry.update(state="accepted", ts=str(record.ts))
-                self._journal_update(debt_ccy, None if record.status in FINAL_STATES else entry)
-                return Outcome(debt_ccy, entry["repay_ccy_list"], "accepted", ts=record.ts, reconciled=True,
-                               record=record)
-            if proven_not_run(high, read_at):
-                self._journal_update(debt_ccy, None)
-                return Outcome(debt_ccy, entry["repay_ccy_list"], "not_executed", error=cause,
-                               msg="OKX's history shows no record of it %d s after it was sent" % HISTORY_LAG_BOUND)
+                outcome.state, outcome.ts, outcome.reconciled, outcome.record = "accepted", record.ts, True, record
+                entry = outcome.entry._replace(ts=str(record.ts))
+                if record.status in FINAL_STATES:
+                    self._keep_going(outcome, self._forget, outcome.debt_ccy)
+                else:
+                    self._keep_going(outcome, self.journal.put, entry)
+                return
             if self.clock.monotonic() >= deadline:
-                why = ("the history could not be read (%s)" % history_error.msg if history_error
-                       else "OKX's history shows no record of it yet")
-                return Outcome(debt_ccy, entry["repay_ccy_list"], "unknown", error=cause, msg=why,
-                               sent_ms=(low, high))
+                outcome.msg = ("the history could not be read (%s)" % history_error.msg if history_error else why)
+                return
             if history_error is not None:
                 self.clock.sleep(RETRY_PAUSE)
 
-    # waiting
+    # waiting, also after leaving
 
-    def wait_final(self, outcomes, timeout):
-        """Read the history until each accepted or in-flight repay is final, or ``timeout`` runs out.
+    def wait(self, outcomes):
+        """Read the history until each accepted or in-flight repay is final, or wait_timeout runs out.
 
-        One read covers every debt of the account. Final repays leave the journal.
+        One read covers every debt of the account; a read that fails is tried again until then. Final repays leave
+        the journal.
         """
         pending = [outcome for outcome in outcomes if outcome.ts is not None and not outcome.final]
-        deadline = self.clock.monotonic() + timeout
+        deadline = self.clock.monotonic() + self.wait_timeout
+        history_error = None
         while pending:
-            records = self.history()
+            try:
+                records = self.history()
+                history_error = None
+            except OKXError as err:
+                records, history_error = [], err
             for outcome in pending:
-                entry = {"ts": str(outcome.ts), "repay_ccy_list": outcome.repay_ccy_list}
-                record = self._record_of(entry, outcome.debt_ccy, records)
+                entry = Entry(outcome.debt_ccy, outcome.repay_ccy_list, (0, 0), frozenset(), str(outcome.ts))
+                record = attribute(entry, records)[0]
                 if record is not None:
                     outcome.record = record
                     if record.status in FINAL_STATES:
-                        self._journal_update(outcome.debt_ccy, None)
+                        self._keep_going(outcome, self._forget, outcome.debt_ccy)
             pending = [outcome for outcome in pending if not outcome.final]
             if pending and self.clock.monotonic() >= deadline:
                 for outcome in pending:
-                    outcome.msg = "still %s after wait_timeout=%s s" % (
-                        outcome.record.status if outcome.record else "not in OKX's history", timeout)
+                    outcome.msg = ("still %s after wait_timeout=%s s" % (
+                        outcome.record.status if outcome.record else "not in OKX's history", self.wait_timeout)
+                        + ("; the last history read failed: %s" % history_error.msg if history_error else ""))
                 return
+            if pending and history_error is not None:
+                self.clock.sleep(RETRY_PAUSE)
+
+    def export(self):
+        """The account's open journal entries, to carry to the next machine; None when they cannot be read."""
+        if self.journal is None:
+            return None
+        try:
+            return self.journal.export(self.journal.read())
+        except OKXError:
+            return None

@@ -20,9 +20,10 @@ description:
     journal of repays whose final state it has not seen yet; a repay of the debt still running (or posted moments
     ago and not in the history yet) is reported, not repeated (RV(outcome=in_flight)).
   - A repay whose reply is lost or cannot be read is never posted again. Its outcome is read from OKX's repay history
-    for up to O(wait_timeout) seconds; when it cannot be known, the task fails with RV(outcome=unknown), and the next
-    run on the machine waits for that repay or finds it instead of posting blindly. The collection's docs/safety.md
-    explains the guarantee and what to do after RV(outcome=unknown).
+    for up to O(wait_timeout) seconds; when it cannot be known, the task fails with RV(outcome=unknown), and that debt
+    stays blocked on this machine until OKX's history shows the repay, or you release it with
+    O(release_open_repay=true) after checking the history. Silence is never taken as proof that it did not run. The
+    collection's docs/safety.md explains the guarantee and what to do after RV(outcome=unknown).
   - OKX accepts the repay and settles it asynchronously; O(wait=true) reads the repay history until it is final.
 author:
   - cryptoops.okx developers (@cryptoops)
@@ -52,6 +53,16 @@ options:
     description:
       - Wait until OKX reports the repay as C(filled) or C(failed) in the repay history, and return what it filled.
       - The task fails when the repay failed.
+    type: bool
+    default: false
+  release_open_repay:
+    description:
+      - Release an earlier repay of O(debt_ccy) that this machine posted and whose outcome is still open
+        (RV(outcome=unknown)), so that the task may repay the debt again. Set it only after checking OKX's one-click
+        repay history (for example with M(cryptoops.okx.okx_one_click_repay_info) and O(cryptoops.okx.okx_one_click_repay_info#module:history=true))
+        and finding no repay of that debt at that time: if that repay did run, a second one is posted.
+      - When the history does show that repay, it is reported as usual and nothing is released. The release is
+        reported in RV(released) and as a warning; in check mode nothing is released.
     type: bool
     default: false
   wait_timeout:
@@ -154,6 +165,12 @@ ts:
   returned: when OKX accepted the repay, or one is in flight
   type: str
   sample: "1742192217514"
+released:
+  description: The open repay that O(release_open_repay=true) released, when there was one.
+  returned: when a repay was released
+  type: list
+  elements: dict
+  sample: [{debt_ccy: USDC, sent_at: "2026-11-26T10:00:00.123Z", ts: null}]
 sent_at:
   description: When the POST of a repay whose outcome is unknown was sent, in OKX's time (ISO 8601, UTC).
   returned: when RV(outcome=unknown)
@@ -207,7 +224,7 @@ orders:
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
     Outcome,
-    RepayEngine,
+    RepaySession,
     okx_time_text,
     unseen_currencies,
 )
@@ -220,6 +237,7 @@ MODULE = dict(
         force=dict(type="bool", default=False),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=60),
+        release_open_repay=dict(type="bool", default=False),
     ),
     supports_check_mode=True,
 )
@@ -231,16 +249,19 @@ def run(module):
     debt_ccy = module.currency("debt_ccy")
     repay_ccy_list = module.currency_list("repay_ccy_list")
     result = dict(changed=False, debt_ccy=debt_ccy, repay_ccy_list=repay_ccy_list)
-    engine = RepayEngine(module.client, warn=module.warn)
+    session = RepaySession(module.client, wait_timeout, warn=module.warn, debt_ccys=[debt_ccy],
+                           release=[debt_ccy] if module.params["release_open_repay"] else (),
+                           check_mode=module.check_mode)
+    outcome = None
     try:
-        with engine.exclusive(wait_timeout):
-            records, flights = engine.read_in_flight([debt_ccy])
-            engine.resolve_unknown(flights, module.client.clock.monotonic() + wait_timeout)
-            outcome = flights.get(debt_ccy)
+        with session:
+            if session.released:
+                result["released"] = session.released
+            outcome = session.flights.get(debt_ccy)
             if not module.params["force"]:
-                debts, repay = engine.overview()
+                debts, repay = session.read_debts()
                 result["debt_before"] = debts.get(debt_ccy, "0")
-                unseen = unseen_currencies([debt_ccy] + repay_ccy_list, debts, repay, records)
+                unseen = unseen_currencies([debt_ccy] + repay_ccy_list, debts, repay, session.records)
                 if unseen:
                     module.warn(unseen + ": check debt_ccy and repay_ccy_list")
                 if outcome is None and not okx_amount(result["debt_before"]):
@@ -255,12 +276,14 @@ def run(module):
             if outcome is None and module.check_mode:
                 outcome = Outcome(debt_ccy, repay_ccy_list, "planned")
             elif outcome is None:
-                outcome = engine.post(debt_ccy, repay_ccy_list, records, wait_timeout)
-        if module.params["wait"] and outcome.state in ("accepted", "in_flight"):
-            engine.wait_final([outcome], wait_timeout)
+                outcome = session.post(debt_ccy, repay_ccy_list)
+        if module.params["wait"] and outcome.state in ("accepted", "in_flight") and not outcome.msg:
+            session.wait([outcome])
             if outcome.final and "debt_before" in result:
-                result["debt_after"] = engine.overview()[0].get(debt_ccy, "0")
+                result["debt_after"] = session.read_debts()[0].get(debt_ccy, "0")
     except OKXError as err:
+        if outcome is not None:  # what OKX already did is reported, then the failure
+            result.update(outcome.report(), changed=outcome.changed)
         module.fail_json_okx(err, **result)
     report(module, outcome, result)
 
@@ -276,14 +299,18 @@ def report(module, outcome, result):
         result["diff"] = dict(before=dict(debt_ccy=outcome.debt_ccy, debt=result["debt_before"]),
                               after=dict(debt_ccy=outcome.debt_ccy, debt=after))
     debt = "the %s debt" % outcome.debt_ccy
+    if outcome.later_error is not None:
+        module.fail_json_okx(outcome.later_error, msg="OKX %s the repay of %s (ts %s), but then"
+                             % ("accepted" if outcome.ts else "may have run", debt, outcome.ts), **result)
     if outcome.state == "not_executed":
         if outcome.error is not None:
             module.fail_json_okx(outcome.error, msg="OKX did not repay %s" % debt, **result)
         module.fail_json(msg="OKX did not repay %s: %s; nothing moved, run again" % (debt, outcome.msg), **result)
     if outcome.state == "unknown":
         module.fail_json(msg="the repay of %s may or may not have run (%s%s): it was sent between %s and %s (OKX "
-                             "time). Before repaying by hand, look for it in OKX's one-click repay history; the next "
-                             "run on this machine waits for it or finds it there, and does not post blindly"
+                             "time). Before repaying by hand, look for it in OKX's one-click repay history; the debt "
+                             "stays blocked on this machine until the history shows it or, once you have checked that "
+                             "it did not run, you release it (release_open_repay: true)"
                          % (debt, outcome.error.msg + "; " if outcome.error else "", outcome.msg,
                             result["sent_at"], okx_time_text(outcome.sent_ms[1])), **result)
     if outcome.msg:

@@ -71,6 +71,23 @@ options:
       - The longest each wait lasts, in seconds, 1 to 3600; see O(cryptoops.okx.okx_one_click_repay#module:wait_timeout).
     type: int
     default: 60
+  release_open_repays:
+    description:
+      - Debt currencies whose earlier repay from this machine has an open outcome (reported under RV(failed_debts)
+        with C(outcome=unknown)) to release, so that the task may repay them again.
+      - Set it only after checking OKX's one-click repay history and finding no repay of that debt at that time; see
+        O(cryptoops.okx.okx_one_click_repay#module:release_open_repay).
+    type: list
+    elements: str
+    default: []
+  journal:
+    description:
+      - The account's open journal entries as an earlier task returned them (RV(journal)), from another machine: an
+        AWX job starts in a fresh execution environment, so the role carries them in the host's fact
+        C(okx_repay_journal), which AWX's fact cache keeps between jobs.
+      - They are added to this machine's journal for debts it has none of; they can only keep a debt waiting for
+        OKX's history, never release one. A value this version cannot read fails the task.
+    type: dict
 extends_documentation_fragment:
   - cryptoops.okx.okx
   - cryptoops.okx.okx.action_group
@@ -156,10 +173,23 @@ debts_left:
   returned: always
   type: dict
   sample: {}
+released:
+  description: The open repays O(release_open_repays) released.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{debt_ccy: USDC, sent_at: "2026-11-26T10:00:00.123Z", ts: null}]
+journal:
+  description:
+    - The account's open journal entries after the task, to pass as O(journal) to the next task on another machine.
+      Its format is private to the collection.
+  returned: when the journal could be read
+  type: dict
+  sample: {version: 1, account: 0f3c5e..., entries: {}}
 """
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepayEngine, unseen_currencies
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepaySession, unseen_currencies
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
     DEFAULT_PRIORITY,
     PolicyError,
@@ -180,6 +210,8 @@ MODULE = dict(
         exclude=dict(type="list", elements="str", default=[]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=60),
+        release_open_repays=dict(type="list", elements="str", default=[]),
+        journal=dict(type="dict"),
     ),
     supports_check_mode=True,
 )
@@ -193,19 +225,20 @@ def run(module):
                                     for name in ("debts", "priority", "min_debt", "usd_prices", "exclude")))
     except PolicyError as err:
         module.fail_json(msg=str(err))
+    release = [module.currency("release_open_repays", ccy) for ccy in module.as_written("release_open_repays")]
     result = dict(changed=False, debts_before={}, repaid=[], would_repay=[], in_flight=[], skipped_debts=[],
-                  failed_debts=[], debts_left={})
-    engine = RepayEngine(module.client, warn=module.warn)
-    outcomes = []
+                  failed_debts=[], debts_left={}, released=[])
+    session = RepaySession(module.client, wait_timeout, warn=module.warn, carried=module.params["journal"],
+                           release=release, check_mode=module.check_mode)
+    debts = {}
     try:
-        with engine.exclusive(wait_timeout):
-            records, flights = engine.read_in_flight()
-            engine.resolve_unknown(flights, module.client.clock.monotonic() + wait_timeout)
-            debts, repay = engine.overview()
+        with session:
+            result["released"] = session.released
+            debts, repay = session.read_debts()
             result["debts_before"] = result["debts_left"] = debts
-            plan = plan_repays(debts, repay, policy, in_flight=flights)
+            plan = plan_repays(debts, repay, policy, in_flight=session.flights)
             unseen = unseen_currencies([ccy for item in policy.debts for ccy in [item[0]] + item[1]], debts, repay,
-                                       records)
+                                       session.records)
             if unseen:
                 module.warn(unseen + ": check debts")
             result.update(skipped_debts=plan["skipped"], failed_debts=plan["failed"])
@@ -213,21 +246,32 @@ def run(module):
                 result.update(would_repay=plan["repay"], changed=bool(plan["repay"]))
             else:
                 for item in plan["repay"]:
-                    outcomes.append(engine.post(item["debt_ccy"], item["repay_ccy_list"], records, wait_timeout))
+                    session.post(item["debt_ccy"], item["repay_ccy_list"])
     except OKXError as err:
-        module.fail_json_okx(err, msg="could not %s the account's debts" % ("repay" if outcomes else "read"), **result)
-    # An earlier repay from this machine whose outcome is still unknown fails its debt, as the task's own would.
-    outcomes += [flight for flight in flights.values() if flight.state == "unknown"]
-    in_flight = [flight for flight in flights.values() if flight.state == "in_flight" and flight.debt_ccy in debts]
+        finish(module, session, result, debts, err, "could not %s the account's debts"
+               % ("repay" if session.outcomes else "read"))
     try:
-        waited = [outcome for outcome in outcomes + in_flight if outcome.state in ("accepted", "in_flight")]
+        waited = [outcome for outcome in session.outcomes + list(session.flights.values())
+                  if outcome.state in ("accepted", "in_flight") and not outcome.msg]
         if module.params["wait"] and waited:
-            engine.wait_final(waited, wait_timeout)
-            result["debts_left"] = engine.overview()[0]
+            session.wait(waited)
+            result["debts_left"] = session.read_debts()[0]
     except OKXError as err:
-        file_outcomes(result, outcomes, in_flight)
-        module.fail_json_okx(err, msg="repays were posted, but could not be followed", **result)
-    file_outcomes(result, outcomes, in_flight)
+        finish(module, session, result, debts, err, "repays were posted, but the debts left could not be read")
+    finish(module, session, result, debts)
+
+
+def finish(module, session, result, debts, error=None, what=None):
+    """Exit with every repay filed (also after a failure: what OKX did is reported, then the error)."""
+    # An earlier repay from this machine whose outcome is open (or whose record OKX does not show) fails its debt.
+    stuck = [flight for flight in session.flights.values() if flight.state == "unknown" or flight.msg]
+    in_flight = [flight for flight in session.flights.values() if flight not in stuck and flight.debt_ccy in debts]
+    file_outcomes(result, session.outcomes + stuck, in_flight)
+    journal = session.export()
+    if journal is not None:
+        result["journal"] = journal
+    if error is not None:
+        module.fail_json_okx(error, msg=what, **result)
     failed = result["failed_debts"]
     if failed:
         module.fail_json(msg="OKX one-click repay failed for %d debt(s) of the account: %s" % (
@@ -258,7 +302,10 @@ def failure_message(outcome):
         return "OKX did not repay it: %s" % (cause or outcome.msg)
     if outcome.state == "unknown":
         return ("it may or may not have run (%s%s): sent at %s (OKX time); check OKX's one-click repay history before "
-                "repaying by hand" % (cause + "; " if cause else "", outcome.msg, outcome.report()["sent_at"]))
+                "repaying by hand, then release it with release_open_repays if it did not run"
+                % (cause + "; " if cause else "", outcome.msg, outcome.report()["sent_at"]))
+    if outcome.later_error is not None:
+        return "OKX accepted the repay made at ts %s, but then: %s" % (outcome.ts, outcome.later_error.msg)
     if outcome.record is not None and outcome.record.status == "failed":
         return "OKX reports the repay made at ts %s as failed" % outcome.ts
     if outcome.msg:

@@ -144,8 +144,8 @@ history:
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
     HISTORY,
-    RepayEngine,
     parse_history,
+    read_overview,
     snake_order,
 )
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
@@ -167,9 +167,8 @@ def run(module):
         if params[name] is not None and not params[name].isdigit():
             module.fail_json(msg="%s must be an OKX ts, milliseconds since the epoch, got %r" % (name, params[name]))
     module.in_range("history_limit", 1, 100)
-    engine = RepayEngine(module.client, warn=module.warn)
     try:
-        debts, repay = engine.overview()
+        debts, repay = read_overview(module.client)
         result = dict(
             changed=False,
             debts=[dict(debt_ccy=ccy, debt_amt=amount) for ccy, amount in debts.items()],

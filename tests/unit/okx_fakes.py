@@ -37,10 +37,11 @@ class FakeClock:
 
     def __init__(self, start=1700000000.0):
         self.now = start
+        self.wall_offset = 0.0  # the wall clock jumped (NTP, a VM resumed): monotonic time does not
         self.sleeps = []
 
     def time(self):
-        return self.now
+        return self.now + self.wall_offset
 
     def monotonic(self):
         return self.now - 1600000000.0
@@ -63,8 +64,11 @@ class FakeOKX:
     """One account's one-click repay as OKX runs it, on a FakeClock, for a responses.RequestsMock.
 
     ``settle``: seconds a repay stays running. ``lag``: seconds before a repay shows in the history. ``skew``: OKX's
-    clock minus ours. ``post_faults``: for each coming POST, (kind, executed) or None. ``history_down``: the history
-    answers HTTP 500. ``executed`` lists the repays OKX ran.
+    clock minus ours. ``post_faults``: for each coming POST, (kind, executed) or (kind, executed, delay: seconds
+    after it was sent that OKX ran it: delivered after the client gave up), or None. ``history_down``: the history
+    answers HTTP 500; ``overview_down``: the currency list does; the ``break_*_on_post`` and
+    ``history_failures_on_post`` settings do so from the next POST on. ``paging``: "ok", "ignore_after" (every page is the
+    newest) or "repeat" (each record listed twice). ``executed`` lists the repays OKX ran.
     """
 
     def __init__(self, clock, debts=None, balances=None, settle=0.5, lag=0.0, skew=0.0, history=None):
@@ -77,7 +81,12 @@ class FakeOKX:
             self.records.append([dict(record), 0, 0])
         self.post_faults = []
         self.history_down = False
+        self.overview_down = False
+        self.paging = "ok"
         self.break_history_on_post = False
+        self.break_overview_on_post = False
+        self.history_failures = 0  # the next N history reads answer HTTP 500
+        self.history_failures_on_post = 0
         self.executed = []
         self.posts = 0
 
@@ -112,39 +121,50 @@ class FakeOKX:
                 self.debts.pop(record["debtCcy"], None)
 
     def currency_list(self, _request):
+        if self.overview_down:
+            return 500, {}, "Internal Server Error"
         self.settle_due()
         return self.ok([{"debtData": [{"debtCcy": c, "debtAmt": str(a)} for c, a in self.debts.items()],
                          "repayData": [{"repayCcy": c, "repayAmt": str(a)} for c, a in self.balances.items()]}])
 
     def history(self, request):
-        if self.history_down:
+        if self.history_down or self.history_failures > 0:
+            self.history_failures = max(0, self.history_failures - 1)
             return 500, {}, "Internal Server Error"
         self.settle_due()
         after = re.search(r"after=(\d+)", request.url)
+        if self.paging == "ignore_after":
+            after = None
         shown = [dict(record) for record, visible_at, _settles in self.records if self.clock.now >= visible_at
                  and (after is None or int(record["ts"]) <= int(after.group(1)))]
         shown.sort(key=lambda record: -int(record["ts"]))
+        if self.paging == "repeat":
+            shown = [copy for record in shown for copy in (record, dict(record))]
         return self.ok(shown[:100])
 
-    def run_repay(self, body):
-        """Accept a repay: a running record now, settled after ``settle`` s, in the history after ``lag`` s."""
+    def run_repay(self, body, delay=0.0):
+        """Accept a repay ``delay`` s from now: a running record then, settled after ``settle`` s, in the history
+        after ``lag`` s."""
         record = {"debtCcy": body["debtCcy"], "repayCcyList": body["repayCcyList"], "fillDebtSz": "0",
-                  "status": "running", "ts": str(self.now_ms() - 3), "ordIdInfo": []}
-        self.records.append([record, self.clock.now + self.lag, self.clock.now + self.settle])
+                  "status": "running", "ts": str(self.now_ms() + int(delay * 1000) - 3), "ordIdInfo": []}
+        at = self.clock.now + delay
+        self.records.append([record, at + self.lag, at + self.settle])
         self.executed.append(record)
         return record
 
     def repay(self, request):
         self.posts += 1
         self.history_down = self.history_down or self.break_history_on_post
+        self.overview_down = self.overview_down or self.break_overview_on_post
+        self.history_failures += self.history_failures_on_post
         body = json.loads(request.body)
         fault = self.post_faults.pop(0) if self.post_faults else None
-        kind, executed = fault if fault else (None, True)
+        kind, executed, delay = (tuple(fault) + (0.0,))[:3] if fault else (None, True, 0.0)
         ts = None
         if executed:
             if body["debtCcy"] not in self.debts:
                 return 200, {}, json.dumps({"code": "51000", "msg": "Parameter debtCcy error", "data": []})
-            ts = str(int(self.run_repay(body)["ts"]) + 3)
+            ts = str(int(self.run_repay(body, delay)["ts"]) + 3)
         good = json.dumps({"code": "0", "msg": "", "data": [dict(body, ts=ts)]})
         if kind is None:
             return 200, {}, good
