@@ -11,9 +11,13 @@ BUILD := $(CURDIR)/build
 # ansible-test must run from a real ansible_collections/<namespace>/<name> directory (a symlink is not enough).
 STAGE_ROOT := $(BUILD)/stage
 STAGE := $(STAGE_ROOT)/ansible_collections/cryptoops/okx
-# Where the built tarball is installed, as a user gets the collection.
+# Where the built tarball is installed, as a user gets the collection. Every target that runs the installed collection
+# (build-install's ansible-doc, e2e, runner, demo, bench; molecule.yml names build/installed itself) uses this one path:
+# never the user's collections path (~/.ansible/collections), where an installed release would shadow the build.
 INSTALLED := $(BUILD)/installed
-MODULES := okx_one_click_repay okx_one_click_repay_info okx_one_click_repay_account
+# Only $(INSTALLED), not the Python's own site-packages either.
+ONLY_INSTALLED := ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+MODULES := $(basename $(notdir $(wildcard plugins/modules/okx_*.py)))
 # The interpreter's X.Y, as ansible-test's --python wants it.
 PY_VERSION := -c 'import sys; print("%d.%d" % sys.version_info[:2])'
 
@@ -42,7 +46,7 @@ help:
 	@echo "make sanity        ansible-test sanity over the whole collection, then compile/import on the target Pythons"
 	@echo "make lint          ansible-lint (production profile), antsibull-changelog lint, zizmor on .github/workflows"
 	@echo "make docs-lint     antsibull-docs lint-collection-docs --plugin-docs: module, plugin and role docs"
-	@echo "make build-install build the tarball, install it into build/installed, ansible-doc each module"
+	@echo "make build-install build the tarball, install it into build/installed (and nowhere else), ansible-doc each module"
 	@echo "make importer      galaxy-importer on the built tarball (what Galaxy runs on upload), with no container"
 	@echo "make simulator     the OKX simulator's own tests"
 	@echo "make e2e           end-to-end: ansible-playbook with the installed collection against the OKX simulator"
@@ -52,6 +56,7 @@ help:
 	@echo "                   accounts: check mode, for real, again"
 	@echo "make bench         the role vs a python-okx script on the simulator (not in make test);"
 	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size"
+	@echo "BUILD=/some/dir    any target: build, stage and install there instead of build/"
 
 test: sanity lint docs-lint units-all build-install importer simulator molecule runner demo e2e
 
@@ -114,12 +119,15 @@ sanity-target-pythons: venv stage
 	    plugins/modules plugins/module_utils && echo "Python 3.8 compiles plugins/modules and plugins/module_utils"; \
 	else echo "WARNING: no Python 3.8: not checked"; fi
 
+# The fresh tarball, whatever the user's collections path holds: ansible-galaxy looks only at $(INSTALLED) (else a copy
+# in ~/.ansible/collections is "already installed" and nothing is installed), and --force replaces what is there.
 build-install: venv
 	rm -rf $(BUILD)/dist $(INSTALLED)
 	$(VENV)/bin/ansible-galaxy collection build --output-path $(BUILD)/dist .
-	$(VENV)/bin/ansible-galaxy collection install -p $(INSTALLED) $(BUILD)/dist/cryptoops-okx-*.tar.gz
+	$(ONLY_INSTALLED) $(VENV)/bin/ansible-galaxy collection install --force --offline -p $(INSTALLED) \
+	  $(BUILD)/dist/cryptoops-okx-*.tar.gz
 	for module in $(MODULES); do \
-	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/ansible-doc cryptoops.okx.$$module > $(BUILD)/ansible-doc-$$module.txt; \
+	  $(ONLY_INSTALLED) $(VENV)/bin/ansible-doc cryptoops.okx.$$module > $(BUILD)/ansible-doc-$$module.txt; \
 	  grep -q "cryptoops.okx.$$module" $(BUILD)/ansible-doc-$$module.txt; \
 	  echo "ansible-doc cryptoops.okx.$$module: ok"; \
 	done
@@ -156,23 +164,27 @@ docs-lint: venv
 simulator: venv
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/simulator
 
+# The tests read the installed collection's path from OKX_E2E_COLLECTIONS_PATH (tests/e2e/helpers.py,
+# tests/awx/test_awx_runner.py) and give it to ansible-playbook as its only collections path.
 e2e: build-install
-	$(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 tests/e2e
+	OKX_E2E_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 tests/e2e
 
+# extensions/molecule/default/molecule.yml sets ANSIBLE_COLLECTIONS_PATH itself, to build/installed only: the default
+# BUILD's, whatever BUILD is.
 molecule: build-install
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test
 
 runner: build-install
-	$(VENV)/bin/python -m pytest -p no:cacheprovider -v tests/awx
+	OKX_E2E_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m pytest -p no:cacheprovider -v tests/awx
 
 # The tests and tools import the simulator as tests.simulator (pytest.ini puts the root on the path for pytest).
 demo: build-install
-	PYTHONPATH=$(CURDIR) $(VENV)/bin/python hack/demo.py
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/python hack/demo.py $(INSTALLED)
 
 # Not part of `make test`: timings belong in a benchmark, measured against a baseline in the same run.
 bench: build-install
 	$(VENV)/bin/python -m pip install -q -r tests/bench/requirements.txt
-	$(VENV)/bin/python -m tests.bench.run_bench $(BENCH_ARGS)
+	OKX_BENCH_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m tests.bench.run_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

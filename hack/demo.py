@@ -5,7 +5,10 @@
    examples/demo-vault-password): check mode, for real, again.
 
 The simulator runs on 127.0.0.1 with the demo accounts of tests/simulator/states.py (demo()), and is stopped at the
-end. Run from the repository root with it on PYTHONPATH (the Makefile does).
+end. Run from the repository root with it on PYTHONPATH (the Makefile does): `hack/demo.py [COLLECTIONS_PATH]`, where
+COLLECTIONS_PATH holds the installed collection (`make build-install`'s build/installed by default). ansible-playbook
+looks there and nowhere else (not in ~/.ansible/collections), with a private HOME and none of the caller's ANSIBLE_*
+or OKX_* variables.
 """
 
 import json
@@ -33,11 +36,15 @@ def run(title, command, env, sim):
 
 
 def main():
+    collections = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(REPO, "build", "installed")
+    if not os.path.isdir(os.path.join(collections, "ansible_collections", "cryptoops", "okx")):
+        sys.exit("the collection is not installed in %s: run `make build-install` first" % collections)
     main_account = DEMO_ACCOUNTS["okx-main"]
     with tempfile.TemporaryDirectory(prefix="okx-demo-") as tmp:
         sim = start_simulator(demo(), os.path.join(tmp, "sim"))
         try:
-            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "installed"),
+            env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "OKX_"))}
+            env.update(ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
                        ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
                        ANSIBLE_INVENTORY_UNPARSED_WARNING="0", HOME=tmp, OKX_API_URL=sim.url, OKX_DEMO="true")
             print("OKX simulator at %s (demo trading); debts: %s" % (sim.url, json.dumps(debts(sim))))
