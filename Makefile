@@ -24,6 +24,7 @@ PY_VERSION := -c 'import sys; print("%d.%d" % sys.version_info[:2])'
 # Unit tests run on every ansible-core meta/runtime.yml's requires_ansible admits (>= 2.19), each in its own venv
 # from its own requirements file, on a Python it supports on the controller (PyPI Requires-Python: 2.19 needs
 # >= 3.11, 2.20 and 2.21 >= 3.12). 2.21 shares the main venv, 2.19 is the "oldest".
+# FILE=path[::test] ... and K=expression (pytest -k) run some of them: `make units FILE=tests/unit/... K=check_mode`.
 UNIT_CORES := 2.19 2.20 2.21
 VENV_2.21 := $(VENV)
 VENV_2.20 := $(CURDIR)/.venv-2.20
@@ -37,10 +38,14 @@ PYTHON_2.19 ?= $(OLDEST_PYTHON)
   sanity-target-pythons build-install importer lint changelog-lint workflow-lint docs-lint simulator e2e molecule \
   runner demo bench clean
 
+# A make variable as one shell word.
+quote = '$(subst ','\'',$(1))'
+
 help:
 	@echo "make test          every check CI runs: sanity, lint, docs-lint, units on each ansible-core, build + install"
 	@echo "                   + ansible-doc, galaxy-importer, simulator, molecule, runner, e2e"
-	@echo "make units         unit tests with ansible-core 2.21"
+	@echo "make units         unit tests with ansible-core 2.21, on a fresh copy of the working tree"
+	@echo "                   FILE=tests/unit/...py[::test] K=expr: only those tests (pytest -k); make e2e takes both too"
 	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
 	@echo "make units-X.Y     unit tests with ansible-core X.Y, one of $(UNIT_CORES); make units-all: all of them"
 	@echo "make sanity        ansible-test sanity over the whole collection, then compile/import on the target Pythons"
@@ -92,7 +97,7 @@ units-all: $(addprefix units-,$(UNIT_CORES))
 .SECONDEXPANSION:
 $(addprefix units-,$(UNIT_CORES)): units-%: $$(VENV_$$*)/.installed stage
 	@echo "units: ansible-core $$($(VENV_$*)/bin/python -c 'import ansible.release as r; print(r.__version__)') on $$($(VENV_$*)/bin/python -V)"
-	cd $(STAGE) && $(VENV_$*)/bin/ansible-test units --local --python $$($(VENV_$*)/bin/python $(PY_VERSION)) -v
+	K=$(call quote,$(K)) hack/units.sh $(VENV_$*)/bin/python $(STAGE) $(FILE)
 
 sanity: venv stage
 	hack/seed-ansible-test-cache.sh $(VENV)/bin/python
@@ -167,7 +172,8 @@ simulator: venv
 # The tests read the installed collection's path from OKX_E2E_COLLECTIONS_PATH (tests/e2e/helpers.py,
 # tests/awx/test_awx_runner.py) and give it to ansible-playbook as its only collections path.
 e2e: build-install
-	OKX_E2E_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 tests/e2e
+	OKX_E2E_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 \
+	  $(or $(FILE),tests/e2e) $(if $(K),-k $(call quote,$(K)))
 
 # extensions/molecule/default/molecule.yml sets ANSIBLE_COLLECTIONS_PATH itself, to build/installed only: the default
 # BUILD's, whatever BUILD is.
