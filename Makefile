@@ -35,8 +35,8 @@ PYTHON_2.20 ?= $(shell hack/find-python.sh 3.12 3.12 2>/dev/null || hack/find-py
 PYTHON_2.19 ?= $(OLDEST_PYTHON)
 
 .PHONY: help test venv venv-oldest stage units units-oldest units-all $(addprefix units-,$(UNIT_CORES)) sanity \
-  sanity-target-pythons build-install importer lint changelog-lint workflow-lint docs-lint simulator e2e molecule \
-  runner demo bench clean
+  sanity-target-pythons build-install importer lint ansible-lint changelog-lint workflow-lint docs-lint simulator e2e \
+  molecule runner demo bench pre-commit-install clean
 
 # A make variable as one shell word.
 quote = '$(subst ','\'',$(1))'
@@ -49,6 +49,7 @@ help:
 	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
 	@echo "make units-X.Y     unit tests with ansible-core X.Y, one of $(UNIT_CORES); make units-all: all of them"
 	@echo "make sanity        ansible-test sanity over the whole collection, then compile/import on the target Pythons"
+	@echo "                   SANITY_TEST=\"pep8 pylint\": only those ansible-test sanity tests, on the controller's Python"
 	@echo "make lint          ansible-lint (production profile), antsibull-changelog lint, zizmor on .github/workflows"
 	@echo "make docs-lint     antsibull-docs lint-collection-docs --plugin-docs: module, plugin and role docs"
 	@echo "make build-install build the tarball, install it into build/installed (and nowhere else), ansible-doc each module"
@@ -61,6 +62,7 @@ help:
 	@echo "                   accounts: check mode, for real, again"
 	@echo "make bench         the role vs a python-okx script on the simulator (not in make test);"
 	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size"
+	@echo "make pre-commit-install  pre-commit into .venv, and its git hook (.pre-commit-config.yaml: the linters above)"
 	@echo "BUILD=/some/dir    any target: build, stage and install there instead of build/"
 
 test: sanity lint docs-lint units-all build-install importer simulator molecule runner demo e2e
@@ -99,10 +101,12 @@ $(addprefix units-,$(UNIT_CORES)): units-%: $$(VENV_$$*)/.installed stage
 	@echo "units: ansible-core $$($(VENV_$*)/bin/python -c 'import ansible.release as r; print(r.__version__)') on $$($(VENV_$*)/bin/python -V)"
 	K=$(call quote,$(K)) hack/units.sh $(VENV_$*)/bin/python $(STAGE) $(FILE)
 
+# SANITY_TEST="pep8 pylint ...": only those tests, on the controller's Python (what the pre-commit hooks run).
 sanity: venv stage
 	hack/seed-ansible-test-cache.sh $(VENV)/bin/python
-	cd $(STAGE) && $(VENV)/bin/ansible-test sanity --venv --python $$($(VENV)/bin/python $(PY_VERSION)) -v
-	$(MAKE) --no-print-directory sanity-target-pythons
+	cd $(STAGE) && $(VENV)/bin/ansible-test sanity --venv --python $$($(VENV)/bin/python $(PY_VERSION)) -v \
+	  $(addprefix --test ,$(SANITY_TEST))
+	$(if $(SANITY_TEST),,$(MAKE) --no-print-directory sanity-target-pythons)
 
 # Modules run on the target Pythons too: compile and import them there, as `--docker default` would.
 # ansible-test looks the interpreters up as pythonX.Y on PATH (a pyenv shim fails unless selected), hence the links.
@@ -150,7 +154,9 @@ importer: build-install
 	  echo "galaxy-importer: the findings above fail the import check"; exit 1; fi
 	grep -q '^Importer processing completed successfully' $(BUILD)/importer/importer.log
 
-lint: venv changelog-lint workflow-lint
+lint: venv ansible-lint changelog-lint workflow-lint
+
+ansible-lint: venv
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint
 
 changelog-lint: venv
@@ -191,6 +197,11 @@ demo: build-install
 bench: build-install
 	$(VENV)/bin/python -m pip install -q -r tests/bench/requirements.txt
 	OKX_BENCH_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m tests.bench.run_bench $(BENCH_ARGS)
+
+# .pre-commit-config.yaml's hooks are `repo: local` and call the targets above: pre-commit fetches no hook repository.
+pre-commit-install: venv
+	$(VENV)/bin/python -m pip install -q pre-commit
+	$(VENV)/bin/pre-commit install
 
 clean:
 	rm -rf $(BUILD)
