@@ -8,7 +8,7 @@ The simulator runs on 127.0.0.1 with the demo accounts of tests/simulator/states
 end. Run from the repository root with it on PYTHONPATH (the Makefile does): `hack/demo.py [COLLECTIONS_PATH]`, where
 COLLECTIONS_PATH holds the installed collection (`make build-install`'s build/installed by default). ansible-playbook
 looks there and nowhere else (not in ~/.ansible/collections), with a private HOME and none of the caller's ANSIBLE_*
-or OKX_* variables.
+or OKX_* variables; it prints what a user's run prints, warnings included.
 """
 
 import json
@@ -45,13 +45,12 @@ def main():
         try:
             env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "OKX_"))}
             env.update(ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
-                       ANSIBLE_INVENTORY_UNPARSED_WARNING="0", HOME=tmp, OKX_API_URL=sim.url, OKX_DEMO="true")
+                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, HOME=tmp, OKX_API_URL=sim.url, OKX_DEMO="true")
             print("OKX simulator at %s (demo trading); debts: %s" % (sim.url, json.dumps(debts(sim))))
 
             one = dict(env, OKX_API_KEY=main_account["api_key"], OKX_API_SECRET=main_account["secret"],
                        OKX_API_PASSPHRASE=main_account["passphrase"])
-            playbook = ["ansible-playbook", "cryptoops.okx.example_repay"]
+            playbook = ["ansible-playbook", "-i", "localhost,", "cryptoops.okx.example_repay"]
             run("1. one account, credentials in the environment: what would be repaid", playbook + ["--check", "--diff"],
                 one, sim)
             run("1. repay for real", playbook + ["--diff"], one, sim)
