@@ -36,7 +36,7 @@ PYTHON_2.19 ?= $(OLDEST_PYTHON)
 
 .PHONY: help test venv venv-oldest stage units units-oldest units-all $(addprefix units-,$(UNIT_CORES)) sanity \
   sanity-target-pythons build-install importer lint ansible-lint changelog-lint workflow-lint docs-lint simulator e2e \
-  molecule runner demo bench pre-commit-install clean
+  molecule runner demo bench fuzz pre-commit-install clean
 
 # A make variable as one shell word.
 quote = '$(subst ','\'',$(1))'
@@ -60,6 +60,7 @@ help:
 	@echo "make runner        playbooks/one_click_repay.yml as an AWX job, through ansible-runner, against the simulator"
 	@echo "make demo          the example playbook, then the role on examples/inventory, against the simulator's demo"
 	@echo "                   accounts: check mode, for real, again"
+	@echo "make fuzz          the repay session's stateful property test, long and random (FUZZ_EXAMPLES=3000)"
 	@echo "make bench         the role vs a python-okx script on the simulator (not in make test);"
 	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size"
 	@echo "make pre-commit-install  pre-commit into .venv, and its git hook (.pre-commit-config.yaml: the linters above)"
@@ -192,6 +193,14 @@ runner: build-install
 # The tests and tools import the simulator as tests.simulator (pytest.ini puts the root on the path for pytest).
 demo: build-install
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/python hack/demo.py $(INSTALLED)
+
+# The repay session's stateful property test, long and random (make units runs it with a fixed seed and budget).
+# FUZZ_EXAMPLES examples of up to 25 steps each; every counterexample it prints becomes a test in test_okx_repay.py.
+FUZZ_EXAMPLES ?= 3000
+fuzz: venv stage
+	cd $(STAGE) && HYPOTHESIS_PROFILE=fuzz OKX_PROPERTY_EXAMPLES=$(FUZZ_EXAMPLES) PYTHONPATH=$(STAGE_ROOT) \
+	  $(VENV)/bin/python -m pytest -p no:cacheprovider -q --hypothesis-show-statistics \
+	  tests/unit/plugins/plugin_utils/test_okx_repay_properties.py
 
 # Not part of `make test`: timings belong in a benchmark, measured against a baseline in the same run.
 bench: build-install

@@ -338,9 +338,8 @@ class RepaySession:
 
     def _holder(self, name):
         try:
-            with open(self.client.state.file(name)) as handle:
-                return handle.read().strip() or "unknown"
-        except (IOError, OSError):
+            return (self.client.state.read_text(name) or "").strip() or "unknown"
+        except OKXError:
             return "unknown"
 
     def _resolve(self, entry):
