@@ -44,8 +44,8 @@ class Entry(collections.namedtuple("Entry", "debt_ccy repay_ccy_list window know
         if not is_currency(debt_ccy):
             raise ValueError("a debt currency %r" % (debt_ccy,))
         if not isinstance(value, dict) or sorted(value) != ["known", "repay_ccy_list", "ts", "window"]:
-            raise ValueError("the entry of %s (fields %s)" % (debt_ccy, sorted(value) if isinstance(value, dict)
-                                                               else type(value).__name__))
+            fields = sorted(value) if isinstance(value, dict) else type(value).__name__
+            raise ValueError("the entry of %s (fields %s)" % (debt_ccy, fields))
         repay, window, known, ts = value["repay_ccy_list"], value["window"], value["known"], value["ts"]
         if not (isinstance(repay, list) and repay and all(is_currency(ccy) for ccy in repay)):
             raise ValueError("%s.repay_ccy_list" % debt_ccy)

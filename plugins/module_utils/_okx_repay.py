@@ -221,8 +221,6 @@ def okx_time_text(ms):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
 
 
-
-
 # --- attribution: which history record is a journaled POST's --------------------------------------------------------
 
 def attribute(entry, records):

@@ -426,5 +426,3 @@ def test_a_repay_reply_without_its_ts_is_malformed(data):
     with pytest.raises(OKXError) as caught:
         parse_repay_reply(data, "USDC")
     assert caught.value.kind == "malformed"
-
-
