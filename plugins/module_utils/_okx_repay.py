@@ -200,7 +200,9 @@ class Outcome:
         if self.ts is not None:
             result["ts"] = str(self.ts)
         if self.state == "accepted":
-            result["reconciled"] = self.reconciled
+            result["reconciled"] = bool(self.reconciled)
+            if self.reconciled:  # which assumption matched the record to the lost POST (docs/safety.md)
+                result["reconciled_by"] = self.reconciled
         if self.record is not None:
             result.update(status=self.record.status, fill_debt_sz=self.record.fill_debt_sz,
                           orders=[snake_order(order) for order in self.record.orders])
@@ -224,7 +226,7 @@ def okx_time_text(ms):
 # --- attribution: which history record is a journaled POST's --------------------------------------------------------
 
 def attribute(entry, records):
-    """(the record of a journaled POST, or None; why not, when None).
+    """(the record of a journaled POST, how it was matched: ``ts``, ``window`` or ``only_record``), or (None, why not).
 
     With OKX's reply ts, the record near it. Else the candidates are the records of the debt from the POST's window on
     that were not in the history read before it: nothing on this machine posted a repay of the debt since (the account
@@ -235,15 +237,15 @@ def attribute(entry, records):
     ours = [record for record in records if record.debt_ccy == entry.debt_ccy]
     if entry.ts is not None:
         near = [record for record in ours if abs(record.ts - int(entry.ts)) <= REPLY_TS_TOLERANCE_MS]
-        return (near[0], None) if near else (None, "OKX accepted it at ts %s; its history does not show it yet"
+        return (near[0], "ts") if near else (None, "OKX accepted it at ts %s; its history does not show it yet"
                                              % entry.ts)
     low, high = entry.window
     candidates = [record for record in ours if record.ts >= low and record.ts not in entry.known]
     fits = [record for record in candidates if record.ts <= high and record.repay_ccy_list == entry.repay_ccy_list]
     if len(fits) == 1:
-        return fits[0], None
+        return fits[0], "window"
     if len(candidates) == 1 and candidates[0].repay_ccy_list == entry.repay_ccy_list:
-        return candidates[0], None
+        return candidates[0], "only_record"
     if not candidates:
         return None, "OKX's history shows no record of it yet"
     return None, ("OKX's history shows %d repay(s) of this debt since it was sent that cannot be told to be this one "
@@ -458,7 +460,7 @@ class RepaySession:
             except OKXError as err:
                 record, why, history_error = None, None, err
             if record is not None:
-                outcome.state, outcome.ts, outcome.reconciled, outcome.record = "accepted", record.ts, True, record
+                outcome.state, outcome.ts, outcome.reconciled, outcome.record = "accepted", record.ts, why, record
                 entry = outcome.entry._replace(ts=str(record.ts))
                 if record.status in FINAL_STATES:
                     self._keep_going(outcome, self._forget, outcome.debt_ccy)

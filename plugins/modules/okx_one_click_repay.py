@@ -203,6 +203,15 @@ reconciled:
   returned: when RV(outcome=accepted)
   type: bool
   sample: false
+reconciled_by:
+  description:
+    - How the history record was matched to the repay whose reply was lost, naming the rule (docs/safety.md,
+      "Attribution"). V(window) the only record of the debt in the POST's send window with its repay currencies.
+      V(only_record) the only record of the debt since the POST, shown outside its window (delivered late, or OKX's
+      clock moved): taken as this POST's because no other task of this machine posted a repay of the debt since.
+  returned: when RV(reconciled=true)
+  type: str
+  sample: window
 orders:
   description: The conversion orders OKX placed to repay, from the repay history (C(ordIdInfo)), in snake_case.
   returned: with O(wait=true) when OKX accepted the repay

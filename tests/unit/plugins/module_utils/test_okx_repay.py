@@ -65,7 +65,7 @@ def test_lost_reply_matrix_one_repay_at_most_and_a_true_report(fake_okx, run_mod
     assert len(fake_okx.executed) == (1 if executed else 0)
     if executed and history != "failing":
         assert (result["outcome"], result["reconciled"], result["changed"]) == ("accepted", True, True)
-        assert result["ts"] == fake_okx.executed[0]["ts"]
+        assert result["ts"] == fake_okx.executed[0]["ts"] and result["reconciled_by"] == "window"
         assert result["status"] == "filled" and not result.get("failed")
     else:
         assert (result["outcome"], result["changed"], result["failed"]) == ("unknown", True, True)
@@ -119,6 +119,14 @@ def test_a_record_that_shows_long_after_the_post_is_that_posts(fake_okx, run_mod
     again = repay(run_module, wait_timeout=10)
     assert first["outcome"] == "unknown" and fake_okx.posts == 1
     assert (again["outcome"], again["changed"]) == ("none", False)  # found final, the debt is gone
+
+
+def test_a_record_outside_the_send_window_is_the_posts_when_it_is_the_only_one(fake_okx, run_module):
+    """OKX ran it 60 s later than its signature allows (or its clock moved): still this POST's, and said so."""
+    fake_okx.post_faults = [("read_timeout", True, 60)]
+    result = repay(run_module, wait_timeout=120)
+    assert (result["outcome"], result["reconciled_by"], result["status"]) == ("accepted", "only_record", "filled")
+    assert fake_okx.posts == 1
 
 
 # --- in flight: never a second repay while one runs or is journaled ------------------------------------------------

@@ -116,6 +116,7 @@ class Machine:
         self.carried = carried  # what the role passes as the account module's journal option
         self.fact_fresh = True  # the last task here was an account task that returned the journal
         self.damaged = None  # (journal path, content before the damage or None)
+        self.retired = False  # a later AWX job of its lineage replaced it (an execution environment lives one job)
 
 
 class RepaySessionMachine(RuleBasedStateMachine):
@@ -279,6 +280,10 @@ class RepaySessionMachine(RuleBasedStateMachine):
         with open(machine.damaged[0], "rb") as handle:
             return handle.read()
 
+    def _live(self, index):
+        live = [machine for machine in self.machines if not machine.retired]
+        return live[index % len(live)]
+
     # the adversary's moves
 
     @initialize()
@@ -302,7 +307,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
               max_size=3))
     def task(self, machine, kind, spelling, key, wait, wait_timeout, check_mode, faults, lag, settle, paging,
              history_failures, schedule):
-        machine = self.machines[machine % len(self.machines)]
+        machine = self._live(machine)
         self.okx.post_faults = [None if fault[0] == "ok" else fault for fault in faults]
         self.okx.lag, self.okx.settle, self.okx.paging = lag, settle, paging
         self.okx.history_failures = history_failures
@@ -327,9 +332,11 @@ class RepaySessionMachine(RuleBasedStateMachine):
 
     @rule(carry=st.booleans())
     def fresh_machine(self, carry):
-        """A new AWX job: a fresh execution environment, with the host's journal fact when AWX kept it."""
-        previous = self.machines[-1]
+        """A new AWX job: a fresh execution environment that replaces the last one, with the host's journal fact when
+        AWX kept it; else a controller that knows nothing of the others (a lineage of its own)."""
+        previous = [machine for machine in self.machines if not machine.retired][-1]
         if carry and previous.fact_fresh and not previous.damaged:
+            previous.retired = True
             self.machines.append(Machine(self.root, previous.lineage, carried=previous.carried))
         else:
             self.machines.append(Machine(self.root, self.lineages))
@@ -360,7 +367,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 3), debt_ccy=st.sampled_from(DEBTS))
     def operator_releases(self, index, debt_ccy):
         """The operator checked OKX's history and releases an open repay that truly did not run."""
-        machine = self.machines[index % len(self.machines)]
+        machine = self._live(index)
         if machine.damaged or self.last_posts.get((machine.lineage, debt_ccy), True):
             return  # releasing a repay that ran (or may still run) is an operator error, not tested here
         self._run(machine, "account", URL, KEY, wait=True, wait_timeout=10, release=debt_ccy)
