@@ -74,7 +74,8 @@ HISTORY_DAYS_MS = 7 * 86400 * 1000
 # Pause between history reads when one failed outright (the rate limit spaces the others).
 RETRY_PAUSE = 1.0
 
-Record = collections.namedtuple("Record", "debt_ccy repay_ccy_list status ts fill_debt_sz orders")
+# ``problem``: why the record cannot be read (its debt is not repaid until it can), or None.
+Record = collections.namedtuple("Record", "debt_ccy repay_ccy_list status ts fill_debt_sz orders problem")
 
 
 # --- replies, validated: anything unexpected is an error naming the endpoint and the field -------------------------
@@ -106,7 +107,12 @@ def parse_overview(data):
 
 
 def parse_history(data):
-    """The repay records of OKX's history reply, newest first, each field checked."""
+    """The repay records of OKX's history reply, newest first, each field checked.
+
+    A record is read or refused on its own: one whose status or another field this version cannot read is kept with
+    its ``problem`` (it stops only its own debt); only a reply whose records cannot be placed (not an object, no debt
+    currency, no ts: what paging and attribution need) fails the read. Extra fields are ignored.
+    """
     records = []
     for index, item in enumerate(data):
         where = "data[%d]" % index
@@ -115,19 +121,26 @@ def parse_history(data):
         debt_ccy, repay_list, status, ts = (item.get(k) for k in ("debtCcy", "repayCcyList", "status", "ts"))
         if not is_currency(debt_ccy):
             raise malformed(HISTORY, where + ".debtCcy", debt_ccy, "a currency symbol")
-        if not (isinstance(repay_list, list) and repay_list and all(is_currency(ccy) for ccy in repay_list)):
-            raise malformed(HISTORY, where + ".repayCcyList", repay_list, "a list of currency symbols")
-        if status not in STATES:
-            raise malformed(HISTORY, where + ".status", status, "one of %s" % ", ".join(STATES))
         if not (isinstance(ts, str) and ts.isdigit()):
             raise malformed(HISTORY, where + ".ts", ts, "a time in milliseconds")
         fill = item.get("fillDebtSz")
-        if okx_amount(fill) is None and not (status == "running" and fill in (None, "")):
-            raise malformed(HISTORY, where + ".fillDebtSz", fill, "a finite, non-negative decimal string")
+        if fill in (None, "") and status in ("running", "failed"):  # nothing filled (yet): OpenAPI's default ""
+            fill = None if status == "running" else "0"
         orders = item.get("ordIdInfo") or []
-        if not (isinstance(orders, list) and all(isinstance(order, dict) for order in orders)):
-            raise malformed(HISTORY, where + ".ordIdInfo", orders, "a list of orders")
-        records.append(Record(debt_ccy, list(repay_list), status, int(ts), fill or None, orders))
+        problem = None
+        if not (isinstance(repay_list, list) and repay_list and all(is_currency(ccy) for ccy in repay_list)):
+            problem = malformed(HISTORY, where + ".repayCcyList", repay_list, "a list of currency symbols")
+        elif status not in STATES:
+            problem = malformed(HISTORY, where + ".status", status, "one of %s" % ", ".join(STATES))
+        elif (fill is not None or status == "filled") and okx_amount(fill) is None:
+            problem = malformed(HISTORY, where + ".fillDebtSz", fill, "a finite, non-negative decimal string")
+        elif not (isinstance(orders, list) and all(isinstance(order, dict) for order in orders)):
+            problem = malformed(HISTORY, where + ".ordIdInfo", orders, "a list of orders")
+        if problem is not None:
+            records.append(Record(debt_ccy, repay_list if isinstance(repay_list, list) else [], status, int(ts), None,
+                                  [], problem.msg))
+        else:
+            records.append(Record(debt_ccy, list(repay_list), status, int(ts), fill, orders, None))
     return records
 
 
@@ -322,8 +335,14 @@ class RepaySession:
             if self._debt_ccys is None or debt_ccy in self._debt_ccys:
                 self._resolve(entry)
         for record in self.records:
-            if record.status == "running" and record.debt_ccy not in self.flights \
-                    and (self._debt_ccys is None or record.debt_ccy in self._debt_ccys):
+            if record.debt_ccy in self.flights or not (self._debt_ccys is None or record.debt_ccy in self._debt_ccys):
+                continue
+            if record.problem is not None:  # it may be a repay in flight: this debt waits, the others do not
+                self.flights[record.debt_ccy] = Outcome(
+                    record.debt_ccy, record.repay_ccy_list, "in_flight", ts=record.ts,
+                    msg="a record OKX's history cannot be read by this version (%s): check the repay history; the "
+                        "debt is not repaid while it shows" % record.problem)
+            elif record.status == "running":
                 self.flights[record.debt_ccy] = Outcome(record.debt_ccy, record.repay_ccy_list, "in_flight",
                                                         ts=record.ts, record=record)
 

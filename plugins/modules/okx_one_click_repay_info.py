@@ -177,10 +177,14 @@ def run(module):
         if params["history"]:
             query = dict(after=params["history_after"], before=params["history_before"], limit=str(params["history_limit"]))
             records = parse_history(module.client.request(HISTORY, params=query))
+            for record in records:
+                if record.problem:
+                    module.warn("left out a record of the %s debt (ts %s) that cannot be read: %s"
+                                % (record.debt_ccy, record.ts, record.problem))
             result["history"] = [dict(debt_ccy=record.debt_ccy, repay_ccy_list=record.repay_ccy_list,
                                       fill_debt_sz=record.fill_debt_sz, status=record.status, ts=str(record.ts),
                                       ord_id_info=[snake_order(order) for order in record.orders])
-                                 for record in records]
+                                 for record in records if not record.problem]
     except OKXError as err:
         module.fail_json_okx(err)
     module.exit_json(**result)

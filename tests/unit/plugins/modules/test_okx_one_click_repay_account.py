@@ -8,6 +8,8 @@ __metaclass__ = type
 
 from decimal import Decimal
 
+import pytest
+
 from ansible_collections.cryptoops.okx.plugins.modules.okx_one_click_repay_account import main
 from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, URL
 
@@ -100,3 +102,23 @@ def test_an_earlier_repay_of_unknown_outcome_fails_its_debt_and_posts_nothing_fo
     assert [r["debt_ccy"] for r in second["repaid"]] == ["ETH"]
     assert [(f["debt_ccy"], f["outcome"]) for f in second["failed_debts"]] == [("USDC", "unknown")]
     assert second["failed"] and "may or may not have run" in second["msg"]
+
+
+@pytest.mark.parametrize("odd", [
+    {"status": "failed", "fillDebtSz": ""},
+    {"status": "partially_filled", "fillDebtSz": "1"},
+    {"status": "filled", "fillDebtSz": "1", "newField": "x", "ordIdInfo": [{"ordId": "1", "newOrderField": 2}]},
+], ids=["failed-without-fill", "unknown-status", "extra-fields"])
+def test_one_odd_history_record_never_blocks_the_other_debts(fake_okx, run_module, odd):
+    """OpenAPI's fillDebtSz "" on a failed record, a status OKX may add, fields it adds: the other debts are repaid;
+    a record this version cannot read stops only its own debt, naming the field."""
+    fake_okx.debts = {"USDC": Decimal("100"), "ETH": Decimal("0.5")}
+    fake_okx.records.append([dict({"debtCcy": "USDC", "repayCcyList": ["USDT"], "ts": "1699999990000",
+                                   "ordIdInfo": []}, **odd), 0, 0])
+    result = maintain(run_module)
+    repaid = [item["debt_ccy"] for item in result["repaid"]]
+    if odd["status"] == "partially_filled":
+        assert repaid == ["ETH"] and fake_okx.posts == 1
+        assert result["failed_debts"][0]["debt_ccy"] == "USDC" and "data[0].status" in result["failed_debts"][0]["msg"]
+    else:
+        assert repaid == ["USDC", "ETH"] and not result.get("failed") and fake_okx.posts == 2
