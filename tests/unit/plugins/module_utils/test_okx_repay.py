@@ -50,16 +50,18 @@ def journal_file(state_dir):
                                                            (False, 0, 300)],
                          ids=["ran", "ran-after-the-client-gave-up", "did-not-run", "did-not-run-long-wait"])
 @pytest.mark.parametrize("kind", UNKNOWN_KINDS)
-def test_lost_reply_matrix_one_repay_at_most_and_a_true_report(fake_okx, run_module, kind, executed, delay,
+def test_lost_reply_matrix_one_repay_at_most_and_a_true_report(fake_okx, run_in_process, kind, executed, delay,
                                                                wait_timeout, history, settle, skew):
     """Every way a POST's outcome is left open x it ran (at once, or 20 s after the client gave up) or not x history
     on time / 10 s late / failing x settling in 0.5 / 10 s x OKX's clock 5 s behind / same / ahead: OKX runs at most
-    one repay, the report is what OKX did, and silence (even 300 s of it) never reads as "it did not run"."""
+    one repay, the report is what OKX did, and silence (even 300 s of it) never reads as "it did not run".
+
+    The session's logic, once: the module process path (the other tests run in both paths)."""
     fake_okx.settle, fake_okx.skew = settle, skew
     fake_okx.lag = 10 if history == "lagging" else 0
     fake_okx.post_faults = [(kind, executed, delay)]
     fake_okx.break_history_on_post = history == "failing"
-    result = repay(run_module, wait_timeout=wait_timeout)
+    result = repay(run_in_process, wait_timeout=wait_timeout)
 
     assert fake_okx.posts == 1, "a POST whose outcome is unknown was sent again"
     assert len(fake_okx.executed) == (1 if executed else 0)
