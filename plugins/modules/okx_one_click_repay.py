@@ -60,7 +60,7 @@ options:
       - Release an earlier repay of O(debt_ccy) that this machine posted and whose outcome is still open
         (RV(outcome=unknown)), so that the task may repay the debt again. Set it only after checking OKX's one-click
         repay history (for example with M(cryptoops.okx.okx_one_click_repay_info) and O(cryptoops.okx.okx_one_click_repay_info#module:history=true))
-        and finding no repay of that debt at that time: if that repay did run, a second one is posted.
+        and finding no repay of that debt at that time. If that repay did run, a second one is posted.
       - When the history does show that repay, it is reported as usual and nothing is released. The release is
         reported in RV(released) and as a warning; in check mode nothing is released.
     type: bool
@@ -208,7 +208,7 @@ reconciled_by:
     - How the history record was matched to the repay whose reply was lost, naming the rule (docs/safety.md,
       "Attribution"). V(window) the only record of the debt in the POST's send window with its repay currencies.
       V(only_record) the only record of the debt since the POST, shown outside its window (delivered late, or OKX's
-      clock moved): taken as this POST's because no other task of this machine posted a repay of the debt since.
+      clock moved), taken as this POST's because no other task of this machine posted a repay of the debt since.
   returned: when RV(reconciled=true)
   type: str
   sample: window

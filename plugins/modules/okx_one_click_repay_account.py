@@ -82,7 +82,7 @@ options:
     default: []
   journal:
     description:
-      - The account's open journal entries as an earlier task returned them (RV(journal)), from another machine: an
+      - The account's open journal entries as an earlier task returned them (RV(journal)), from another machine. An
         AWX job starts in a fresh execution environment, so the role carries them in the host's fact
         C(okx_repay_journal), which AWX's fact cache keeps between jobs.
       - They are added to this machine's journal for debts it has none of; they can only keep a debt waiting for

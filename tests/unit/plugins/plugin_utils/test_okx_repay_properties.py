@@ -130,14 +130,21 @@ class RepaySessionMachine(RuleBasedStateMachine):
         self.okx = AdversarialOKX(self.clock)
         for url in SPELLINGS:
             self.okx.install(self.mock, url=url)
+
+        # Functions, not bound methods: patched onto the classes, they receive the client, journal or state dir.
+        def request(client, *args, **kwargs):
+            return self._request(client, *args, **kwargs)
+
+        def journal_put(journal, entry):
+            return self._journal_put(journal, entry)
+
+        def lock(state, name, timeout=None, **kwargs):
+            return self._lock(state, name, timeout, **kwargs)
+
         self.patches = [mock.patch.object(_okx_client, "Clock", lambda: self.clock),
-                        mock.patch.object(_okx_client.OKXClient, "request",
-                                          lambda client, *args, **kwargs: self._request(client, *args, **kwargs)),
-                        mock.patch.object(_okx_journal.Journal, "put",
-                                          lambda journal, entry: self._journal_put(journal, entry)),
-                        mock.patch.object(_okx_state.StateDir, "lock",
-                                          lambda state, name, timeout=None, **kwargs: self._lock(
-                                              state, name, timeout, **kwargs)),
+                        mock.patch.object(_okx_client.OKXClient, "request", request),
+                        mock.patch.object(_okx_journal.Journal, "put", journal_put),
+                        mock.patch.object(_okx_state.StateDir, "lock", lock),
                         mock.patch.dict(os.environ)]
         self.blocking_locks = 0
         for patch in self.patches:
