@@ -65,6 +65,12 @@ options:
         reported in RV(released) and as a warning; in check mode nothing is released.
     type: bool
     default: false
+  journal:
+    description:
+      - The account's open journal entries as an earlier task returned them (RV(journal)), from another machine; see
+        O(cryptoops.okx.okx_one_click_repay_account#module:journal). They can only keep a debt waiting for OKX's
+        history, never release one. A value this version cannot read fails the task.
+    type: dict
   wait_timeout:
     description:
       - The longest, in seconds (1 to 3600), that each wait of the task lasts. It waits for the repay to be final
@@ -165,6 +171,13 @@ ts:
   returned: when OKX accepted the repay, or one is in flight
   type: str
   sample: "1742192217514"
+journal:
+  description:
+    - The account's open journal entries after the task, to pass as O(journal) to the next task on another machine
+      (an AWX job in a fresh execution environment). Its format is private to the collection.
+  returned: when the journal could be read
+  type: dict
+  sample: {version: 1, account: 0f3c5e..., entries: {}}
 released:
   description: The open repay that O(release_open_repay=true) released, when there was one.
   returned: when a repay was released
@@ -247,6 +260,7 @@ MODULE = dict(
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=60),
         release_open_repay=dict(type="bool", default=False),
+        journal=dict(type="dict"),
     ),
     supports_check_mode=True,
 )
@@ -260,7 +274,7 @@ def run(module):
     result = dict(changed=False, debt_ccy=debt_ccy, repay_ccy_list=repay_ccy_list)
     session = RepaySession(module.client, wait_timeout, warn=module.warn, debt_ccys=[debt_ccy],
                            release=[debt_ccy] if module.params["release_open_repay"] else (),
-                           check_mode=module.check_mode)
+                           carried=module.params["journal"], check_mode=module.check_mode)
     outcome = None
     try:
         with session:
@@ -275,13 +289,14 @@ def run(module):
                     module.warn(unseen + ": check debt_ccy and repay_ccy_list")
                 if outcome is None and not okx_amount(result["debt_before"]):
                     result.update(outcome="none", debt_after=result["debt_before"])
-                    module.exit_json(**result)
+                    module.exit_json(**with_journal(result, session))
                 if outcome is None and not any(okx_amount(repay.get(ccy, "0")) for ccy in repay_ccy_list):
                     eligible = sorted(ccy for ccy, amount in repay.items() if okx_amount(amount))
                     module.fail_json(msg="none of repay_ccy_list %s has a balance OKX can repay the %s %s debt with; "
                                          "currencies OKX offers for repay now: %s"
                                          % (", ".join(repay_ccy_list), result["debt_before"], debt_ccy,
-                                            ", ".join(eligible) or "none"), outcome="not_executed", **result)
+                                            ", ".join(eligible) or "none"), outcome="not_executed",
+                                     **with_journal(result, session))
             if outcome is None and module.check_mode:
                 outcome = Outcome(debt_ccy, repay_ccy_list, "planned")
             elif outcome is None:
@@ -293,8 +308,16 @@ def run(module):
     except OKXError as err:
         if outcome is not None:  # what OKX already did is reported, then the failure
             result.update(outcome.report(), changed=outcome.changed)
-        module.fail_json_okx(err, **result)
-    report(module, outcome, result)
+        module.fail_json_okx(err, **with_journal(result, session))
+    report(module, outcome, with_journal(result, session))
+
+
+def with_journal(result, session):
+    """The result with the account's open journal entries, to carry to another machine (when they can be read)."""
+    journal = session.export()
+    if journal is not None:
+        result["journal"] = journal
+    return result
 
 
 def report(module, outcome, result):

@@ -333,6 +333,18 @@ def test_a_journal_carried_to_a_fresh_machine_keeps_the_debt_blocked(fake_okx, r
     assert carried["journal"]["entries"] == first["journal"]["entries"]
 
 
+def test_a_single_debt_task_on_a_fresh_machine_takes_the_carried_journal_too(fake_okx, run_module, tmp_path,
+                                                                             monkeypatch):
+    """Found by make fuzz: an account task's repay accepted, its record not yet in the history, then an AWX job in a
+    fresh execution environment repaying that debt with okx_one_click_repay: the carried journal stops it."""
+    fake_okx.lag, fake_okx.debts["ETH"] = 3, Decimal("2")
+    first = run_module(account_main, dict(CREDENTIALS, api_url=URL, wait=False, wait_timeout=1))
+    monkeypatch.setenv("OKX_STATE_DIR", str(tmp_path / "another-machine"))
+    again = repay(run_module, debt_ccy="ETH", repay_ccy_list=["USDT"], wait=False, journal=first["journal"])
+    assert fake_okx.posts == 2 and (again["outcome"], again["changed"]) == ("in_flight", False)
+    assert again["journal"]["entries"].keys() == first["journal"]["entries"].keys()
+
+
 def test_a_carried_journal_of_another_account_is_refused(fake_okx, run_module):
     carried = dict(version=_okx_journal.VERSION, account="f" * 32, entries={})
     result = run_module(account_main, dict(CREDENTIALS, api_url=URL, journal=carried))

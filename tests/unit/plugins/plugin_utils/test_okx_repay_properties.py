@@ -114,7 +114,7 @@ class Machine:
         self.path = tempfile.mkdtemp(dir=root)
         self.lineage = lineage
         self.carried = carried  # what the role passes as the account module's journal option
-        self.fact_fresh = True  # the last task here was an account task that returned the journal
+        self.fact_fresh = True  # the last task here returned the journal
         self.damaged = None  # (journal path, content before the damage or None)
         self.retired = False  # a later AWX job of its lineage replaced it (an execution environment lives one job)
 
@@ -224,11 +224,11 @@ class RepaySessionMachine(RuleBasedStateMachine):
         if kind == "account":
             module = okx_one_click_repay_account
             args.update(priority=["USDT"], release_open_repays=[release] if release else [])
-            if machine.carried is not None:
-                args["journal"] = machine.carried
         else:
             module = okx_one_click_repay
             args.update(debt_ccy=kind, repay_ccy_list=["USDT"], release_open_repay=bool(release))
+        if machine.carried is not None:
+            args["journal"] = machine.carried
         started, damaged_before = self.clock.now, self._damaged_content(machine)
         moved_before = self.moved
         result = None
@@ -254,7 +254,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
         if result is not None:
             self._check_result(task, result, posted)
             if not nested:
-                if kind == "account" and "journal" in result:
+                if "journal" in result:
                     machine.carried, machine.fact_fresh = result["journal"], True
                 else:
                     machine.fact_fresh = False
