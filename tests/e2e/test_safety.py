@@ -152,8 +152,8 @@ def two_debts(state):
 
 
 @pytest.mark.parametrize("damage", ["empty", "list", "nul", "truncated"])
-def test_a_damaged_journal_stops_every_debt_of_the_account_and_is_left_as_it_is(two_debts, sim, playbook, tmp_path,
-                                                                               damage):
+def test_a_damaged_journal_stops_every_debt_of_the_account_and_is_left_as_it_is(
+        two_debts, sim, playbook, tmp_path, damage):
     env = state_env(tmp_path)
     sim.set_faults([{"path": REPAY_PATH, "method": "POST", "kind": "drop", "apply": False}])
     first = playbook(repay_play(wait="false", wait_timeout=3), env=env).failed("repay")
