@@ -270,8 +270,8 @@ def finish(module, session, result, debts, error=None, what=None):
     journal = session.export()
     if journal is not None:
         result["journal"] = journal
-    if error is not None:
-        module.fail_json_okx(error, msg=what, **result)
+    if error is not None:  # a journal refusal says all it means itself: it stops every debt of the account
+        module.fail_json_okx(error, msg=None if error.kind == "journal" else what, **result)
     failed = result["failed_debts"]
     if failed:
         module.fail_json(msg="OKX one-click repay failed for %d debt(s) of the account: %s" % (
