@@ -207,48 +207,8 @@ def test_a_read_timeout_leaves_the_outcome_unknown_and_a_post_is_not_sent_again(
     assert len([call for call in account.calls if call.request.method == "POST"]) == 1
 
 
-class DripServer:
-    """A real HTTP server whose reply trickles in a byte at a time: each read is quick, the whole is not."""
-
-    def __init__(self, gap=0.2):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.gap = gap
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            conn.recv(65536)
-            body = b'{"code":"0","msg":"","data":[{"ts":"1700000000000"}]}'
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
-            try:
-                for byte in body:
-                    conn.sendall(bytes([byte]))
-                    time.sleep(self.gap)
-            except OSError:
-                pass
-            conn.close()
-
-
-def test_a_reply_trickling_in_is_cut_at_the_deadline(make_client):
-    """timeout bounds the whole exchange, not each read: the task and its rate-limit slot are freed."""
-    client = make_client(api_url=DripServer().url, retries=0, timeout=1.0)
-    started = time.monotonic()
-    with pytest.raises(OKXError) as caught:
-        client.clock_reading()
-    assert time.monotonic() - started < 3
-    assert (caught.value.kind, caught.value.outcome_unknown) == ("lost", True)
-    assert "within timeout=1.0 s" in caught.value.msg
-
-
-class FloodServer:
-    """A real HTTP server whose reply never ends: 64 KiB after 64 KiB, as fast as the client reads."""
+class RawServer:
+    """A real HTTP server on loopback that answers each request with ``reply(conn)``, then closes."""
 
     def __init__(self):
         self.sock = socket.socket()
@@ -265,12 +225,45 @@ class FloodServer:
                 return
             conn.recv(65536)
             try:
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
-                while True:
-                    conn.sendall(b" " * 65536)
+                self.reply(conn)
             except OSError:
                 pass
             conn.close()
+
+
+class DripServer(RawServer):
+    """Its reply trickles in a byte at a time: each read is quick, the whole is not."""
+
+    def __init__(self, gap=0.2):
+        self.gap = gap
+        RawServer.__init__(self)
+
+    def reply(self, conn):
+        body = b'{"code":"0","msg":"","data":[{"ts":"1700000000000"}]}'
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for byte in body:
+            conn.sendall(bytes([byte]))
+            time.sleep(self.gap)
+
+
+def test_a_reply_trickling_in_is_cut_at_the_deadline(make_client):
+    """timeout bounds the whole exchange, not each read: the task and its rate-limit slot are freed."""
+    client = make_client(api_url=DripServer().url, retries=0, timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(OKXError) as caught:
+        client.clock_reading()
+    assert time.monotonic() - started < 3
+    assert (caught.value.kind, caught.value.outcome_unknown) == ("lost", True)
+    assert "within timeout=1.0 s" in caught.value.msg
+
+
+class FloodServer(RawServer):
+    """Its reply never ends: 64 KiB after 64 KiB, as fast as the client reads."""
+
+    def reply(self, conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        while True:
+            conn.sendall(b" " * 65536)
 
 
 def test_an_endless_reply_is_cut_at_the_cap_long_before_the_deadline(make_client):
