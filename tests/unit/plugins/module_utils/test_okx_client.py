@@ -230,6 +230,9 @@ class RawServer:
                 pass
             conn.close()
 
+    def reply(self, conn):
+        raise NotImplementedError
+
 
 class DripServer(RawServer):
     """Its reply trickles in a byte at a time: each read is quick, the whole is not."""
