@@ -30,8 +30,9 @@ options:
     type: str
   api_url:
     description:
-      - Base URL of the OKX REST API, V(https://HOST[:PORT]) without a path, for example V(https://www.okx.com),
-        V(https://eea.okx.com) or V(https://us.okx.com) for accounts registered on a regional site.
+      - Base URL of the OKX REST API, V(https://HOST[:PORT]) without a path. OKX documents V(https://www.okx.com) and
+        V(https://openapi.okx.com) (the REST host its 2026 pages name, demo trading included), and regional sites
+        such as V(https://eea.okx.com) or V(https://us.okx.com) for accounts registered there.
       - Must use C(https://). C(http://) is accepted only for a loopback host (V(127.0.0.1), V(localhost), V(::1)),
         for testing against a local simulator. A user name or password in the URL is refused.
       - If not set, the value of the E(OKX_API_URL) environment variable is used.

@@ -322,21 +322,32 @@ class OKXClient:
 
     # --- the account's User ID: OKX counts rate limits per User ID, not per API key ------------------------------
 
+    def _uid_file(self):
+        # Per URL: another api_url may be another OKX (a simulator) where the key names another account.
+        return "uid-%s.json" % digest(self.base_url, self._network, self._api_key)
+
     def user_id(self):
         """The uid of the key's account: read once from GET /api/v5/account/config, then kept in the state dir."""
         if self._uid is None:
-            # Cached per URL: another api_url may be another OKX (a simulator) where the key names another account.
-            name = "uid-%s.json" % digest(self.base_url, self._network, self._api_key)
-            self._uid = (self.state.read_json(name) or {}).get("uid")
-            if not (isinstance(self._uid, str) and self._uid.isdigit()):
-                data = self.request(ACCOUNT_CONFIG)
-                uid = data[0].get("uid") if data and isinstance(data[0], dict) else None
-                if not (isinstance(uid, str) and uid.isdigit()):
-                    raise malformed(ACCOUNT_CONFIG, "data[0].uid", uid, "the account's User ID (digits)",
-                                    mask=self.mask)
-                self._uid = uid
-                self.state.write_json(name, {"uid": uid})
+            cached = (self.state.read_json(self._uid_file()) or {}).get("uid")
+            if isinstance(cached, str) and cached.isdigit():
+                self._uid = cached
+            else:
+                self.account_config()
         return self._uid
+
+    def account_config(self):
+        """GET /api/v5/account/config, read now (its settings change): the reply's object, whose uid is checked
+        and kept as user_id()."""
+        data = self.request(ACCOUNT_CONFIG)
+        config = data[0] if len(data) == 1 and isinstance(data[0], dict) else {}
+        uid = config.get("uid")
+        if not (isinstance(uid, str) and uid.isdigit()):
+            raise malformed(ACCOUNT_CONFIG, "data[0].uid", uid, "the account's User ID (digits)", mask=self.mask)
+        if uid != self._uid:
+            self._uid = uid
+            self.state.write_json(self._uid_file(), {"uid": uid})
+        return config
 
     def account_id(self):
         """A short, stable name of the account at OKX (live or demo, and its uid), however api_url is spelled: what

@@ -32,8 +32,13 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import E
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_journal import Entry, Journal
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, is_currency, okx_amount
 
+# OKX's account modes (acctLv of GET /api/v5/account/config). Its 2026-07 pages admit one-click repay (new) and its
+# currency list in modes 1, 3 and 4, and its history in mode 1 only (docs/safety.md, "Account modes").
+ACCOUNT_MODES = {"1": "Spot", "2": "Spot and futures", "3": "Multi-currency margin", "4": "Portfolio margin"}
+_MODE_HINT = ("one-click repay (new) works for accounts in Spot, Multi-currency margin or Portfolio margin mode "
+              "(acctLv 1, 3, 4), not in Spot and futures mode (2): switch the account's mode in OKX")
 _READ_HINTS = {
-    "51010": "one-click repay works only for accounts in Spot mode (acctLv 1): switch the account's mode in OKX",
+    "51010": _MODE_HINT,
     "50120": "the API key lacks the Read permission: grant it in the OKX API key settings",
     "50030": "the API key may not use this API: grant it the Read permission in OKX",
 }
@@ -49,7 +54,10 @@ _REPAY_HINTS = dict(_READ_HINTS, **{
 # OKX allows each of these 1 request per 2 s per User ID.
 CURRENCY_LIST = Endpoint("GET", "/api/v5/trade/one-click-repay-currency-list-v2", 2.0, _READ_HINTS)
 REPAY = Endpoint("POST", "/api/v5/trade/one-click-repay-v2", 2.0, _REPAY_HINTS)
-HISTORY = Endpoint("GET", "/api/v5/trade/one-click-repay-history-v2", 2.0, _READ_HINTS)
+HISTORY = Endpoint("GET", "/api/v5/trade/one-click-repay-history-v2", 2.0, dict(_READ_HINTS, **{
+    "51010": "OKX shows the one-click repay history only for accounts in Spot mode (acctLv 1)"}))
+# OKX refuses the history in the account's mode: repays are then followed by the reply, the journal and the debt.
+HISTORY_REFUSED = "51010"
 
 FINAL_STATES = ("filled", "failed")
 STATES = ("running",) + FINAL_STATES
@@ -157,6 +165,39 @@ def parse_repay_reply(data, debt_ccy):
     return ts
 
 
+# The settings of GET /api/v5/account/config the session acts on. ``acct_lv``: the account mode, or None when OKX's
+# reply does not say; ``auto_repay``: OKX's own Spot auto-repay (spotBorrowAutoRepay), None when it does not say.
+AccountConfig = collections.namedtuple("AccountConfig", "uid acct_lv auto_repay")
+
+AUTO_REPAY_WARNING = ("OKX's own Spot auto-repay is on for this account (spotBorrowAutoRepay): OKX repays its Spot "
+                      "borrowings by itself, so it and this collection compete for the same debts and balances; use "
+                      "one of the two (see docs/okx-modes.md)")
+
+
+def parse_account_config(config):
+    """An AccountConfig from the object of GET /api/v5/account/config (its uid already checked by the client).
+
+    Neither setting is needed to repay safely: a value this version cannot read is None, never an error.
+    """
+    acct_lv = config.get("acctLv")
+    auto_repay = config.get("spotBorrowAutoRepay")
+    if auto_repay in ("true", "false"):
+        auto_repay = auto_repay == "true"
+    return AccountConfig(config.get("uid"), acct_lv if isinstance(acct_lv, str) and acct_lv.isdigit() else None,
+                         auto_repay if isinstance(auto_repay, bool) else None)
+
+
+def mode_text(acct_lv):
+    """An account mode as a person reads it: ``acctLv 3, Multi-currency margin``."""
+    return "acctLv %s, %s" % (acct_lv, ACCOUNT_MODES.get(acct_lv, "a mode this version does not know")) if acct_lv \
+        else "a mode OKX's account config does not name"
+
+
+def owes(debts, debt_ccy):
+    """Whether a currency list shows a debt of ``debt_ccy`` above zero."""
+    return bool(okx_amount(debts.get(debt_ccy, "0")))
+
+
 def unseen_currencies(currencies, debts, repay, records):
     """The currencies OKX never showed for the account (not a debt, not a repay currency, in no repay of the last
     7 days), and a warning that names what OKX lists: a mistyped currency (USDCC) is never silently green."""
@@ -197,10 +238,11 @@ class Outcome:
         self.sent_ms = sent_ms
         self.entry = entry  # the journal entry of a POST whose outcome is unknown
         self.posted = posted
+        self.cleared = False  # no history in this account mode: OKX showed the debt gone after the repay
 
     @property
     def final(self):
-        return self.record is not None and self.record.status in FINAL_STATES
+        return self.cleared or (self.record is not None and self.record.status in FINAL_STATES)
 
     @property
     def changed(self):
@@ -300,6 +342,9 @@ class RepaySession:
         self._debt_ccys = debt_ccys
         self.check_mode = check_mode
         self.journal = None
+        self.config = None
+        self.history_refused = None  # OKX's refusal of the history in the account's mode, when it refuses it
+        self._debts = None  # a currency list read by the session, for the next read_debts()
         self.records = []
         self.flights = {}
         self.released = []
@@ -324,13 +369,24 @@ class RepaySession:
         self._stack.close()
 
     def _enter(self):
+        self.config = parse_account_config(self.client.account_config())
+        if self.config.auto_repay:
+            self._warn(AUTO_REPAY_WARNING)
         account = self.client.account_id()
         self._lock("repay-%s.lock" % account)
         self.journal = Journal(self.client.state, account)
         entries = self.journal.read() if self._carried is None else self.journal.merge(self._carried)
         self.client.clock_reading()  # POST windows and "now" are on OKX's clock
         since = min(entry.window[0] for entry in entries.values()) if entries else None
-        self.records = self.history(since)
+        try:
+            self.records = self.history(since)
+        except OKXError as err:
+            if err.code != HISTORY_REFUSED:
+                raise
+            self.history_refused = err
+            self._debts = read_overview(self.client)  # the evidence left: OKX's reply, the journal, the debt
+            self._warn("%s: a repay is followed by OKX's reply, this machine's journal and the debt; one whose reply "
+                       "is lost stays unknown and blocks its debt until released (docs/okx-modes.md)" % self._no_history)
         for debt_ccy, entry in sorted(entries.items()):
             if self._debt_ccys is None or debt_ccy in self._debt_ccys:
                 self._resolve(entry)
@@ -361,10 +417,22 @@ class RepaySession:
         except OKXError:
             return "unknown"
 
+    @property
+    def _no_history(self):
+        return "OKX does not show the one-click repay history in this account's mode (%s)" % mode_text(
+            self.config.acct_lv)
+
     def _resolve(self, entry):
-        """Resolve one journal entry against the history read on entering."""
+        """Resolve one journal entry against the history read on entering (or, without one, the debt)."""
         debt_ccy = entry.debt_ccy
-        record, why = attribute(entry, self.records)
+        if self.history_refused is None:
+            record, why = attribute(entry, self.records)
+        elif entry.ts is not None and not owes(self._debts[0], debt_ccy):
+            record, why = None, None  # OKX accepted it and shows no debt left for it to repay: done
+            self._forget(debt_ccy)
+            return
+        else:
+            record, why = None, self._no_history
         if record is not None and record.status in FINAL_STATES:
             self._forget(debt_ccy)
         elif record is not None:
@@ -375,6 +443,11 @@ class RepaySession:
                        "for (%s)" % (debt_ccy, okx_time_text(entry.window[0]), why))
             if not self.check_mode:
                 self._forget(debt_ccy)
+        elif entry.ts is not None and self.history_refused is not None:
+            self.flights[debt_ccy] = Outcome(
+                debt_ccy, entry.repay_ccy_list, "in_flight", ts=entry.ts, entry=entry,
+                msg="accepted by OKX at ts %s and the debt still shows, but %s: check the account's repays in OKX, then "
+                    "release it (see docs/okx-modes.md)" % (entry.ts, why))
         elif entry.ts is not None:
             late = self._okx_now() > int(entry.ts) + HISTORY_LAG_NOTICE * 1000
             self.flights[debt_ccy] = Outcome(debt_ccy, entry.repay_ccy_list, "in_flight", ts=entry.ts, entry=entry,
@@ -414,8 +487,9 @@ class RepaySession:
         return unique_records(records)
 
     def read_debts(self):
-        """({debt_ccy: debt}, {repay_ccy: available}), as OKX reports them now."""
-        return read_overview(self.client)
+        """({debt_ccy: debt}, {repay_ccy: available}), as OKX reports them now (a read the session just made once)."""
+        debts, self._debts = self._debts, None
+        return debts or read_overview(self.client)
 
     # posting
 
@@ -453,6 +527,9 @@ class RepaySession:
                 self._keep_going(outcome, self._forget, debt_ccy)
                 return outcome
             outcome.state, outcome.entry, outcome.sent_ms = "unknown", sent[0], sent[0].window
+            if self.history_refused is not None:
+                outcome.msg = self._no_history
+                return outcome
             self._warn("the outcome of the repay of the %s debt is unknown (%s): reading OKX's repay history instead "
                        "of posting again" % (debt_ccy, err.msg))
             self._reconcile(outcome, self.clock.monotonic() + self.wait_timeout)
@@ -502,6 +579,8 @@ class RepaySession:
         """
         pending = [outcome for outcome in outcomes if outcome.ts is not None and not outcome.final]
         deadline = self.clock.monotonic() + self.wait_timeout
+        if self.history_refused is not None:
+            return self._wait_for_debts(pending, deadline)
         history_error = None
         while pending:
             try:
@@ -524,6 +603,30 @@ class RepaySession:
                         + ("; the last history read failed: %s" % history_error.msg if history_error else ""))
                 return
             if pending and history_error is not None:
+                self.clock.sleep(RETRY_PAUSE)
+
+    def _wait_for_debts(self, pending, deadline):
+        """Without a history: read the currency list until OKX shows no debt left for each repay (the evidence there
+        is that it is done), or ``deadline``. A debt that still shows keeps its repay open."""
+        read_error = None
+        while pending:
+            try:
+                self._debts, read_error = read_overview(self.client), None
+            except OKXError as err:
+                self._debts, read_error = None, err
+            for outcome in pending:
+                if self._debts is not None and not owes(self._debts[0], outcome.debt_ccy):
+                    outcome.cleared = True
+                    self._keep_going(outcome, self._forget, outcome.debt_ccy)
+            pending = [outcome for outcome in pending if not outcome.final]
+            if pending and self.clock.monotonic() >= deadline:
+                for outcome in pending:
+                    outcome.msg = ("not known to be done: %s, and %s after wait_timeout=%s s; check the account's repays "
+                                   "in OKX, then release it (see docs/okx-modes.md)" % (
+                                       self._no_history, "the currency list could not be read (%s)" % read_error.msg
+                                       if read_error else "the debt still shows", self.wait_timeout))
+                return
+            if pending and read_error is not None:
                 self.clock.sleep(RETRY_PAUSE)
 
     def export(self):

@@ -12,14 +12,17 @@ module: okx_one_click_repay_account
 short_description: Repay the debts of an OKX account with one-click repay, planned from one read
 version_added: 0.1.0
 description:
-  - Repays the debts of one OKX account in Spot mode through OKX's one-click repay (new), the way package modules
-    take a list of names. One task reads the debts, plans, repays each debt in turn within OKX's rate limit, waits
+  - Repays the debts of one OKX account (Spot, Multi-currency margin or Portfolio margin mode) through OKX's
+    one-click repay (new), the way package modules take a list of names. One task reads the debts, plans, repays each debt in turn within OKX's rate limit, waits
     for the outcomes and reports them. It is what the role P(cryptoops.okx.one_click_repay#role) runs for each account.
   - Explicit mode repays the debts listed in O(debts). Auto mode (O(debts) empty) repays every outstanding debt from
     its own currency first, then O(priority), keeping only the currencies OKX offers to repay with.
   - Skips excluded debts (O(exclude)), dust (O(min_debt)), and any debt with a repay still in flight; never posts a
     second repay of a debt while one is in flight (see the collection's docs/safety.md).
   - Fails when any debt could not be repaid, after trying the others, and reports each failure.
+  - Where OKX refuses the repay history (its pages say it shows it for Spot mode only), a repay is followed by OKX's
+    reply, the journal and the debt; warns when OKX's own Spot auto-repay is on (see the collection's
+    docs/okx-modes.md).
 author:
   - cryptoops.okx developers (@cryptoops)
 options:

@@ -12,9 +12,13 @@ module: okx_one_click_repay_info
 short_description: Read OKX debts, the currencies to repay them with, and the one-click repay history
 version_added: 0.1.0
 description:
-  - Reads the debts of an OKX account in Spot mode and the currencies OKX can repay them with
-    (C(GET /api/v5/trade/one-click-repay-currency-list-v2)), and optionally the one-click repay history of the last
-    7 days (C(GET /api/v5/trade/one-click-repay-history-v2)).
+  - Reads the account's mode and OKX's own Spot auto-repay setting (C(GET /api/v5/account/config)), the debts of the
+    account and the currencies OKX can repay them with (C(GET /api/v5/trade/one-click-repay-currency-list-v2)), and
+    optionally the one-click repay history of the last 7 days (C(GET /api/v5/trade/one-click-repay-history-v2)).
+  - OKX documents one-click repay (new) for accounts in Spot, Multi-currency margin and Portfolio margin mode
+    (C(acctLv) 1, 3, 4), and its history for Spot mode only; where OKX refuses the history, the module warns and
+    returns no RV(history).
+  - Warns when OKX's own Spot auto-repay is on, which competes with this collection for the same debts.
   - Changes nothing.
 author:
   - cryptoops.okx developers (@cryptoops)
@@ -79,6 +83,34 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+account:
+  description: The account settings that matter to one-click repay, from OKX's account config.
+  returned: always
+  type: dict
+  contains:
+    uid:
+      description: The account's User ID.
+      type: str
+      sample: "44800000000000001"
+    acct_lv:
+      description: The account mode, C(acctLv) (V(1) Spot, V(2) Spot and futures, V(3) Multi-currency margin,
+        V(4) Portfolio margin); null when OKX's reply does not say.
+      type: str
+      sample: "1"
+    account_mode:
+      description: The account mode by name.
+      type: str
+      sample: Spot
+    spot_borrow_auto_repay:
+      description: Whether OKX's own Spot auto-repay (C(spotBorrowAutoRepay)) is on; null when OKX's reply does not
+        say. When it is on, OKX repays Spot borrowings by itself.
+      type: bool
+      sample: false
+history_refused:
+  description: OKX's refusal of the history in this account mode (OKX shows it for Spot mode only).
+  returned: when O(history=true) and OKX refused it
+  type: str
+  sample: "OKX error 51010: You can't complete this request under your current account mode."
 debts:
   description: The outstanding debts, principal and interest.
   returned: always
@@ -143,7 +175,12 @@ history:
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
+    ACCOUNT_MODES,
+    AUTO_REPAY_WARNING,
     HISTORY,
+    HISTORY_REFUSED,
+    mode_text,
+    parse_account_config,
     parse_history,
     read_overview,
     snake_order,
@@ -168,15 +205,28 @@ def run(module):
             module.fail_json(msg="%s must be an OKX ts, milliseconds since the epoch, got %r" % (name, params[name]))
     module.in_range("history_limit", 1, 100)
     try:
+        config = parse_account_config(module.client.account_config())
+        if config.auto_repay:
+            module.warn(AUTO_REPAY_WARNING)
         debts, repay = read_overview(module.client)
         result = dict(
             changed=False,
+            account=dict(uid=config.uid, acct_lv=config.acct_lv, account_mode=ACCOUNT_MODES.get(config.acct_lv),
+                         spot_borrow_auto_repay=config.auto_repay),
             debts=[dict(debt_ccy=ccy, debt_amt=amount) for ccy, amount in debts.items()],
             repay_currencies=[dict(repay_ccy=ccy, repay_amt=amount) for ccy, amount in repay.items()],
         )
         if params["history"]:
             query = dict(after=params["history_after"], before=params["history_before"], limit=str(params["history_limit"]))
-            records = parse_history(module.client.request(HISTORY, params=query))
+            try:
+                records = parse_history(module.client.request(HISTORY, params=query))
+            except OKXError as err:
+                if err.code != HISTORY_REFUSED:
+                    raise
+                module.warn("OKX refuses the one-click repay history in this account's mode (%s): it shows it for "
+                            "Spot mode only" % mode_text(config.acct_lv))
+                result["history_refused"] = err.msg
+                module.exit_json(**result)
             for record in records:
                 if record.problem:
                     module.warn("left out a record of the %s debt (ts %s) that cannot be read: %s"
