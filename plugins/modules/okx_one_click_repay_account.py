@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Repays the debts of one OKX account (Spot, Multi-currency margin or Portfolio margin mode) through OKX's
     one-click repay (new), the way package modules take a list of names. One task reads the debts, plans, repays
-    each debt in turn within OKX's rate limit, waits for the outcomes and reports them. It is what the role P(cryptoops.okx.one_click_repay#role) runs for each account.
+    each debt in turn within OKX's rate limit, waits for the outcomes and reports them. It is what the role
+    P(cryptoops.okx.one_click_repay#role) runs for each account.
   - Explicit mode repays the debts listed in O(debts). Auto mode (O(debts) empty) repays every outstanding debt from
     its own currency first, then O(priority), keeping only the currencies OKX offers to repay with.
   - Skips excluded debts (O(exclude)), dust (O(min_debt)), and any debt with a repay still in flight; never posts a
