@@ -16,7 +16,7 @@ description:
     one-click repay (new), C(POST /api/v5/trade/one-click-repay-v2). OKX documents it for accounts in Spot,
     Multi-currency margin and Portfolio margin mode (C(acctLv) 1, 3, 4); its history only for Spot mode, and where
     OKX refuses the history the repay is followed by OKX's reply, the journal and the debt (docs/okx-modes.md).
-  - Warns when OKX's own Spot auto-repay (C(spotBorrowAutoRepay)) is on: the two compete for the same debts.
+  - Warns when OKX's own Spot auto-repay (C(spotBorrowAutoRepay)) is on, since the two compete for the same debts.
   - Declarative and idempotent. It reads the account's debts first (C(GET /api/v5/trade/one-click-repay-currency-list-v2));
     with no debt in O(debt_ccy) it changes nothing and posts nothing.
   - Never posts a second repay of a debt while one is in flight. It reads OKX's repay history first, and its own
