@@ -12,7 +12,7 @@ BUILD := $(CURDIR)/build
 STAGE_ROOT := $(BUILD)/stage
 STAGE := $(STAGE_ROOT)/ansible_collections/cryptoops/okx
 # Where the built tarball is installed, as a user gets the collection. Every target that runs the installed collection
-# (build-install's ansible-doc, e2e, runner, demo, bench; molecule.yml names build/installed itself) uses this one path:
+# (build-install's ansible-doc, e2e, runner, demo, bench, molecule) uses this one path:
 # never the user's collections path (~/.ansible/collections), where an installed release would shadow the build.
 INSTALLED := $(BUILD)/installed
 # Only $(INSTALLED), not the Python's own site-packages either.
@@ -182,10 +182,9 @@ e2e: build-install
 	OKX_E2E_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m pytest -p no:cacheprovider -v -n 2 \
 	  $(or $(FILE),tests/e2e) $(if $(K),-k $(call quote,$(K)))
 
-# extensions/molecule/default/molecule.yml sets ANSIBLE_COLLECTIONS_PATH itself, to build/installed only: the default
-# BUILD's, whatever BUILD is.
+# extensions/molecule/default/molecule.yml sets ANSIBLE_COLLECTIONS_PATH to OKX_MOLECULE_COLLECTIONS_PATH only.
 molecule: build-install
-	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test
+	OKX_MOLECULE_COLLECTIONS_PATH=$(INSTALLED) PATH=$(VENV)/bin:$$PATH $(VENV)/bin/molecule test
 
 runner: build-install
 	OKX_E2E_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m pytest -p no:cacheprovider -v tests/awx

@@ -13,6 +13,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -127,6 +128,7 @@ TARGETS = {
     "runner": "OKX_E2E_COLLECTIONS_PATH={build}/installed ",
     "demo": "hack/demo.py {build}/installed",
     "bench": "OKX_BENCH_COLLECTIONS_PATH={build}/installed ",
+    "molecule": "OKX_MOLECULE_COLLECTIONS_PATH={build}/installed ",
 }
 
 
@@ -143,7 +145,12 @@ def test_every_target_that_runs_the_collection_names_the_build_it_installed(targ
 
 
 def test_molecule_gives_ansible_only_the_build():
-    """molecule.yml sets the collections path itself: one directory, the build's, not ~/.ansible/collections."""
-    with open(os.path.join(REPO, "extensions", "molecule", "default", "molecule.yml")) as handle:
+    """molecule.yml sets the collections path itself: one directory, the one `make molecule BUILD=DIR` names
+    (molecule substitutes ${VAR:-default} from the environment), else build/installed of the collection root, as seen
+    from the scenario's directory, where molecule runs ansible-playbook; never ~/.ansible/collections."""
+    scenario = os.path.join(REPO, "extensions", "molecule", "default")
+    with open(os.path.join(scenario, "molecule.yml")) as handle:
         path = yaml.safe_load(handle)["provisioner"]["env"]["ANSIBLE_COLLECTIONS_PATH"]
-    assert ":" not in path and ".ansible" not in path and path.endswith("/installed"), path
+    match = re.match(r"^\$\{OKX_MOLECULE_COLLECTIONS_PATH:-([^:}]+)\}$", path)
+    assert match, path
+    assert os.path.normpath(os.path.join(scenario, match.group(1))) == os.path.join(REPO, "build", "installed")
