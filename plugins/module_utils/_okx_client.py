@@ -70,6 +70,15 @@ NOT_EXECUTED_CODES = frozenset(["50001", "50011", "50013"])
 # OKX codes that leave the outcome open ("50004: it does not mean the request succeeded or failed").
 OUTCOME_UNKNOWN_CODES = frozenset(["50004", "50026"])
 RATE_LIMITED_CODE = "50011"
+# "APIKey does not match current environment": what to change depends on which environment the request was sent to
+# (demo trading is the header x-simulated-trading: 1).
+ENVIRONMENT_MISMATCH_CODE = "50101"
+ENVIRONMENT_MISMATCH_ADVICE = {
+    True: "this is a live API key used with demo: true (the request went to demo trading): set demo: false (or "
+          "OKX_DEMO=false) for a live key, or use a key created under demo trading",
+    False: "this is a demo-trading API key used with demo: false (the request went to live trading): set demo: true "
+           "(or OKX_DEMO=true) for a demo-trading key, or use a live key",
+}
 TIMESTAMP_EXPIRED_CODE = "50102"
 
 
@@ -532,8 +541,9 @@ class OKXClient:
                 err.outcome_unknown, err.sent = True, sent
                 raise err
             return data
+        advice = ENVIRONMENT_MISMATCH_ADVICE[bool(self._demo)] if code == ENVIRONMENT_MISMATCH_CODE else None
         raise OKXError("OKX error %s: %s" % (code, okx_msg or "no message"), code=code, okx_msg=okx_msg,
-                       http_status=status, endpoint=endpoint, retry_after=retry_after, sent=sent,
+                       http_status=status, endpoint=endpoint, retry_after=retry_after, sent=sent, advice=advice,
                        outcome_unknown=code in OUTCOME_UNKNOWN_CODES or (status >= 500 and code not in NOT_EXECUTED_CODES))
 
 

@@ -26,10 +26,11 @@ class OKXError(Exception):
     ``outcome_unknown``: the request may have been executed though no reply says so: a POST must be reconciled,
     never blindly sent again. ``never_sent``: the request provably did not reach OKX.
     ``sent``: (first, last) monotonic instants between which OKX may have received it.
+    ``advice``: what to do, when what sent the request knows better than the code's hint (it wins over them).
     """
 
     def __init__(self, msg, kind="okx", code=None, okx_msg=None, http_status=None, endpoint=None,
-                 outcome_unknown=False, never_sent=False, retry_after=None, sent=None):
+                 outcome_unknown=False, never_sent=False, retry_after=None, sent=None, advice=None):
         super(OKXError, self).__init__(msg)
         self.msg = msg
         self.kind = kind
@@ -41,6 +42,7 @@ class OKXError(Exception):
         self.never_sent = never_sent
         self.retry_after = retry_after
         self.sent = sent
+        self.advice = advice
 
     def __str__(self):
         return self.msg
@@ -48,7 +50,7 @@ class OKXError(Exception):
     def hint(self, common_hints):
         """What to do about it: the endpoint's own hint for OKX's code, else the common one for the code or kind."""
         hints = getattr(self.endpoint, "hints", {})
-        return hints.get(self.code) or common_hints.get(self.code) or common_hints.get(self.kind)
+        return self.advice or hints.get(self.code) or common_hints.get(self.code) or common_hints.get(self.kind)
 
 
 def okx_amount(value):

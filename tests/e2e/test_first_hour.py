@@ -22,7 +22,7 @@ import tempfile
 import pytest
 import yaml
 
-from tests.e2e.helpers import BIN, COLLECTIONS_PATH, REPO, repay_play
+from tests.e2e.helpers import BIN, COLLECTIONS_PATH, DEMO_SECRET, REPO, posts, repay_play
 
 # What `make build-install` built next to the collections path it installed into (the Makefile's $(BUILD)).
 DIST = os.path.join(os.path.dirname(COLLECTIONS_PATH), "dist")
@@ -154,3 +154,14 @@ def test_molecule_gives_ansible_only_the_build():
     match = re.match(r"^\$\{OKX_MOLECULE_COLLECTIONS_PATH:-([^:}]+)\}$", path)
     assert match, path
     assert os.path.normpath(os.path.join(scenario, match.group(1))) == os.path.join(REPO, "build", "installed")
+
+
+@pytest.mark.parametrize("env, advice", [
+    ({"OKX_DEMO": "true"}, "this is a live API key used with demo: true"),
+    ({"OKX_API_KEY": "e2e-demo-key", "OKX_API_SECRET": DEMO_SECRET},
+     "this is a demo-trading API key used with demo: false"),
+], ids=["live-key-sent-to-demo", "demo-key-sent-to-live"])
+def test_a_live_demo_mismatch_says_which_way_and_what_to_change(playbook, sim, env, advice):
+    result = playbook(repay_play(), env=env).failed("repay")
+    assert result["okx_code"] == "50101" and advice in result["msg"], result["msg"]
+    assert posts(sim) == []

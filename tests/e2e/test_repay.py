@@ -99,7 +99,7 @@ def test_a_demo_key_with_the_demo_flag_from_the_environment(sim, playbook):
 @pytest.mark.parametrize("env, code, hint", [
     ({"OKX_API_PASSPHRASE": "wrong-passphrase"}, "50105", "api_passphrase"),
     ({"OKX_API_SECRET": "wrong-secret"}, "50113", "api_secret"),
-    ({"OKX_DEMO": "true"}, "50101", "demo=true"),
+    ({"OKX_DEMO": "true"}, "50101", "live API key used with demo: true"),
 ], ids=["wrong-passphrase", "wrong-secret", "live-key-on-demo"])
 def test_authentication_errors_say_what_to_fix(sim, playbook, env, code, hint):
     result = playbook(repay_play(), env=env).failed("repay")
