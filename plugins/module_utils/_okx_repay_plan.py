@@ -85,22 +85,40 @@ def _dust(debt_ccy, amount, policy):
     return None
 
 
+def unavailable(repay_list, repay):
+    """Why none of ``repay_list`` can repay a debt now, each currency named: not listed by OKX, or no balance."""
+    unlisted = [ccy for ccy in repay_list if ccy not in repay]
+    empty = [ccy for ccy in repay_list if ccy in repay]
+    reasons = []
+    if unlisted:
+        what = "it as a repay currency" if len(unlisted) == 1 else "them as repay currencies"
+        reasons.append("%s: OKX does not list %s of the account" % (", ".join(unlisted), what))
+    if empty:
+        reasons.append("%s: no balance" % ", ".join(empty))
+    return "; ".join(reasons)
+
+
 def plan_repays(debts, repay, policy, in_flight=()):
     """What to repay: {repay: [{debt_ccy, repay_ccy_list, debt}], skipped: [{debt_ccy, debt, reason}],
     failed: [{debt_ccy, debt, msg}]}.
 
     ``debts`` and ``repay``: {ccy: amount as OKX wrote it} from the currency list (the debts; what can repay them).
-    ``in_flight``: debt currencies with a repay still in flight: never repaid again now. Explicit repay lists are
-    kept as written; auto mode keeps only the currencies OKX offers. A debt nothing offered can repay fails.
+    ``in_flight``: debt currencies with a repay still in flight: never repaid again now. Explicit repay lists keep
+    the currencies OKX lists as repay currencies, in their order (one it does not list, a typo such as USDCC, would
+    make OKX refuse the whole repay); auto mode keeps only the currencies OKX offers with a balance. A debt none of
+    whose currencies has a balance fails, with the reason for each, and is never posted.
     """
     eligible = [ccy for ccy, amount in repay.items() if okx_amount(amount) > ZERO]
     plan = dict(repay=[], skipped=[], failed=[])
     if policy.debts:
-        wanted = policy.debts
+        wanted = [(debt_ccy, repay_list, [code for code in repay_list if code in repay])
+                  for debt_ccy, repay_list in policy.debts]
     else:
-        wanted = [(ccy, [code for code in _currencies([ccy] + policy.priority, "priority") if code in eligible])
-                  for ccy in debts]
-    for debt_ccy, repay_list in wanted:
+        wanted = []
+        for ccy in debts:
+            listed = _currencies([ccy] + policy.priority, "priority")
+            wanted.append((ccy, listed, [code for code in listed if code in eligible]))
+    for debt_ccy, listed, repay_list in wanted:
         text = debts.get(debt_ccy, "0")
         amount = okx_amount(text)
         if debt_ccy in policy.exclude:
@@ -114,10 +132,45 @@ def plan_repays(debts, repay, policy, in_flight=()):
         if reason:
             plan["skipped"].append(dict(debt_ccy=debt_ccy, debt=text, reason=reason))
         elif not any(code in eligible for code in repay_list):
-            offered = ", ".join(eligible) or "none"
-            listed = ", ".join(repay_list or [debt_ccy] + policy.priority)
-            plan["failed"].append(dict(debt_ccy=debt_ccy, debt=text,
-                                       msg="none of %s can repay it now; OKX offers: %s" % (listed, offered)))
+            msg = "none of %s can repay it now (%s); OKX offers: %s" % (
+                ", ".join(listed), unavailable(listed, repay), ", ".join(eligible) or "none")
+            plan["failed"].append(dict(debt_ccy=debt_ccy, debt=text, msg=msg))
         else:
             plan["repay"].append(dict(debt_ccy=debt_ccy, repay_ccy_list=list(repay_list), debt=text))
     return plan
+
+
+def _debt(item):
+    return "%s %s" % (item["debt_ccy"], item.get("debt", "?"))
+
+
+def describe(result, check_mode=False):
+    """One line saying what an account's task repaid (in check mode: would repay), and what it left and why.
+
+    ``result``: the account module's result (repaid, would_repay, in_flight, skipped_debts, failed_debts,
+    debts_left). What the role prints for each account, in ansible-playbook's default output.
+    """
+    repaid, left, failed = ("would repay", "would leave", "would fail") if check_mode else ("repaid", "left", "failed")
+    if check_mode:
+        done = ["%s from %s" % (_debt(item), ", ".join(item["repay_ccy_list"])) for item in result["would_repay"]]
+    else:
+        done = []
+        for item in result["repaid"]:
+            if item.get("status") == "filled":
+                state = "filled %s" % item.get("fill_debt_sz")
+            elif item.get("status"):
+                state = item["status"]
+            else:
+                state = "accepted at ts %s, not waited for" % item.get("ts")
+            done.append("%s from %s (%s)" % (_debt(item), ", ".join(item["repay_ccy_list"]), state))
+    parts = ["%s %s" % (repaid, text) for text in done or ["nothing"]]
+    parts.extend("%s %s: %s" % (left, _debt(item), item["reason"]) for item in result["skipped_debts"]
+                 if item["reason"] != "no debt")
+    parts.extend("%s %s: a repay of it is in flight (ts %s%s)"
+                 % (left, item["debt_ccy"], item.get("ts"), ", %s" % item["status"] if item.get("status") else "")
+                 for item in result["in_flight"])
+    parts.extend("%s %s: %s" % (failed, _debt(item), item["msg"]) for item in result["failed_debts"])
+    if not check_mode:
+        owed = ["%s %s" % item for item in sorted(result["debts_left"].items()) if okx_amount(item[1])]
+        parts.append("debts left: %s" % (", ".join(owed) if owed else "none"))
+    return "; ".join(parts)

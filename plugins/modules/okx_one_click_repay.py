@@ -42,6 +42,10 @@ options:
       - The currencies to repay with, in priority order; OKX uses the first one first, for example V([USDC, BTC]).
       - Codes are trimmed and upper-cased; an empty list, an element that is not a string (such as YAML's V(true)),
         an empty code or a code listed twice is an error.
+      - A currency OKX does not list as a repay currency of the account (a typo such as V(USDCC)) is not posted, as
+        OKX would refuse the whole repay; one OKX has never shown for the account is also a warning naming it. When
+        none of the currencies has a balance, the task fails with the reason for each and posts nothing (check mode
+        too). With O(force=true) the list is posted as written.
     type: list
     elements: str
     required: true
@@ -253,6 +257,7 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
     okx_time_text,
     unseen_currencies,
 )
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import unavailable
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, okx_amount
 
 MODULE = dict(
@@ -289,17 +294,21 @@ def run(module):
                 result["debt_before"] = debts.get(debt_ccy, "0")
                 unseen = unseen_currencies([debt_ccy] + repay_ccy_list, debts, repay, session.records)
                 if unseen:
-                    module.warn(unseen + ": check debt_ccy and repay_ccy_list")
+                    module.warn(unseen + ": check debt_ccy and repay_ccy_list; a currency OKX does not list is not "
+                                         "used")
                 if outcome is None and not okx_amount(result["debt_before"]):
                     result.update(outcome="none", debt_after=result["debt_before"])
                     module.exit_json(**with_journal(result, session))
                 if outcome is None and not any(okx_amount(repay.get(ccy, "0")) for ccy in repay_ccy_list):
                     eligible = sorted(ccy for ccy, amount in repay.items() if okx_amount(amount))
-                    module.fail_json(msg="none of repay_ccy_list %s has a balance OKX can repay the %s %s debt with; "
-                                         "currencies OKX offers for repay now: %s"
+                    module.fail_json(msg="none of repay_ccy_list %s has a balance OKX can repay the %s %s debt with "
+                                         "(%s); currencies OKX offers for repay now: %s"
                                          % (", ".join(repay_ccy_list), result["debt_before"], debt_ccy,
-                                            ", ".join(eligible) or "none"), outcome="not_executed",
-                                     **with_journal(result, session))
+                                            unavailable(repay_ccy_list, repay), ", ".join(eligible) or "none"),
+                                     outcome="not_executed", **with_journal(result, session))
+                # Only the currencies OKX lists as repay currencies: one it does not list (a typo) would make OKX
+                # refuse the whole repay (51000).
+                repay_ccy_list = [ccy for ccy in repay_ccy_list if ccy in repay]
             if outcome is None and module.check_mode:
                 outcome = Outcome(debt_ccy, repay_ccy_list, "planned")
             elif outcome is None:
@@ -351,7 +360,10 @@ def report(module, outcome, result):
     if outcome.msg:
         module.fail_json(msg="the repay of %s made at ts %s is %s" % (debt, outcome.ts, outcome.msg), **result)
     if result.get("status") == "failed":
-        module.fail_json(msg="OKX reports the repay of %s made at ts %s as failed" % (debt, outcome.ts), **result)
+        module.fail_json(msg="OKX reports the repay of %s made at ts %s as failed, without a reason: it repaid nothing "
+                             "(fillDebtSz %s) from %s, whose balances may have gone to other repays: check them in OKX"
+                             % (debt, outcome.ts, result.get("fill_debt_sz"), ", ".join(outcome.repay_ccy_list)),
+                         **result)
     module.exit_json(**result)
 
 

@@ -18,6 +18,10 @@ description:
     P(cryptoops.okx.one_click_repay#role) runs for each account.
   - Explicit mode repays the debts listed in O(debts). Auto mode (O(debts) empty) repays every outstanding debt from
     its own currency first, then O(priority), keeping only the currencies OKX offers to repay with.
+  - A currency OKX does not list for the account (a typo such as V(USDTT)), in O(debts) or in O(priority), is a
+    warning naming it, and is not used; a repay list keeps only the currencies OKX lists as repay currencies (one it
+    does not list would make OKX refuse the whole repay). A debt none of whose currencies has a balance fails with
+    that reason, in check mode too, and is never posted.
   - Skips excluded debts (O(exclude)), dust (O(min_debt)), and any debt with a repay still in flight; never posts a
     second repay of a debt while one is in flight (see the collection's docs/safety.md).
   - Fails when any debt could not be repaid, after trying the others, and reports each failure.
@@ -45,7 +49,10 @@ options:
         required: true
   priority:
     description:
-      - Auto mode, the repay currencies after the debt currency itself, in priority order.
+      - Auto mode, the repay currencies after the debt currency itself, in priority order. Each debt uses those OKX
+        offers with a balance.
+      - A currency OKX has never shown for the account (a typo such as V(USDTT)) is a warning naming it; the default
+        ones are not warned of, an account need not hold them all.
     type: list
     elements: str
     default: [USDT, USDC, BTC, ETH]
@@ -101,9 +108,16 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the debts and the history and reports what it would repay under RV(would_repay); never posts.
+    details:
+      - Reads the debts and the history and reports what it would repay under RV(would_repay), and what it would
+        leave and why; never posts. It predicts what the real run would do from the same plan; a debt that none of
+        its repay currencies can repay is predicted as failing, with the reason.
   diff_mode:
-    support: none
+    support: full
+    details:
+      - Shows each debt of the account before and after (C(debts), by currency). After is what OKX shows once the
+        repays are final; in check mode and without O(wait), it is predicted (a planned or accepted repay taken as
+        repaying the whole debt).
   platform:
     platforms: posix
 seealso:
@@ -171,7 +185,17 @@ failed_debts:
   returned: always
   type: list
   elements: dict
-  sample: [{debt_ccy: SOL, debt: "2", msg: "none of SOL, USDT can repay it now; OKX offers: BTC"}]
+  sample: [{debt_ccy: SOL, debt: "2", msg: "none of SOL, USDT can repay it now (USDT: OKX does not list it as a repay
+             currency of the account; SOL: no balance); OKX offers: BTC"}]
+report:
+  description:
+    - One line saying what the task repaid (in check mode, would repay), what it left and why (excluded, dust, a repay
+      in flight), what failed and why, and the debts left. The role P(cryptoops.okx.one_click_repay#role) prints it
+      for each account.
+  returned: unless the task failed before calling OKX (an option that is not valid)
+  type: str
+  sample: "repaid USDC 100 from USDC, USDT (filled 100); left BTC 0.000001: worth less than min_debt USD 1; debts
+    left: BTC 0.000001"
 debts_left:
   description: The debts after the repays, read again once they are final (the debts before when nothing was posted).
   returned: always
@@ -197,10 +221,14 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import Re
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
     DEFAULT_PRIORITY,
     PolicyError,
+    describe,
     make_policy,
     plan_repays,
 )
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, okx_amount
+
+# OKX's codes for a request it could not authenticate: the key, the secret, the passphrase or the environment.
+AUTH_CODES = frozenset(["50101", "50103", "50104", "50105", "50106", "50111", "50113", "50114"])
 
 MODULE = dict(
     argument_spec=dict(
@@ -234,17 +262,25 @@ def run(module):
                   failed_debts=[], debts_left={}, released=[])
     session = RepaySession(module.client, wait_timeout, warn=module.warn, carried=module.params["journal"],
                            release=release, check_mode=module.check_mode)
-    debts = {}
+    debts = None
     try:
         with session:
             result["released"] = session.released
             debts, repay = session.read_debts()
             result["debts_before"] = result["debts_left"] = debts
             plan = plan_repays(debts, repay, policy, in_flight=session.flights)
-            unseen = unseen_currencies([ccy for item in policy.debts for ccy in [item[0]] + item[1]], debts, repay,
-                                       session.records)
+            # A currency OKX never showed for the account is most likely a typo (USDCC): it counts as not available.
+            # The default priority's currencies are not the user's choice: an account without ETH is not warned of.
+            if policy.debts:
+                unseen = unseen_currencies([ccy for item in policy.debts for ccy in [item[0]] + item[1]], debts,
+                                           repay, session.records)
+                option = "debts"
+            else:
+                unseen = unseen_currencies([ccy for ccy in policy.priority if ccy not in DEFAULT_PRIORITY], debts,
+                                           repay, session.records)
+                option = "priority"
             if unseen:
-                module.warn(unseen + ": check debts")
+                module.warn(unseen + ": check %s; a currency OKX does not list is not used" % option)
             result.update(skipped_debts=plan["skipped"], failed_debts=plan["failed"])
             if module.check_mode:
                 result.update(would_repay=plan["repay"], changed=bool(plan["repay"]))
@@ -252,35 +288,65 @@ def run(module):
                 for item in plan["repay"]:
                     session.post(item["debt_ccy"], item["repay_ccy_list"])
     except OKXError as err:
-        finish(module, session, result, debts, err, "could not %s the account's debts"
-               % ("repay" if session.outcomes else "read"))
+        if session.outcomes:
+            what = "could not repay the account's debts"
+        elif err.code in AUTH_CODES:
+            what = "OKX did not accept the credentials (authentication failed: check api_key, api_secret, " \
+                   "api_passphrase and demo)"
+        else:
+            what = "could not read the account's debts"
+        finish(module, session, result, debts, err, what)
+    reread = False
     try:
         waited = [outcome for outcome in session.outcomes + list(session.flights.values())
                   if outcome.state in ("accepted", "in_flight") and not outcome.msg]
         if module.params["wait"] and waited:
             session.wait(waited)
             result["debts_left"] = session.read_debts()[0]
+            reread = True
     except OKXError as err:
         finish(module, session, result, debts, err, "repays were posted, but the debts left could not be read")
-    finish(module, session, result, debts)
+    finish(module, session, result, debts, reread=reread)
 
 
-def finish(module, session, result, debts, error=None, what=None):
+def finish(module, session, result, debts, error=None, what=None, reread=False):
     """Exit with every repay filed (also after a failure: what OKX did is reported, then the error)."""
     # An earlier repay from this machine whose outcome is open (or whose record OKX does not show) fails its debt.
     stuck = [flight for flight in session.flights.values() if flight.state == "unknown" or flight.msg]
-    in_flight = [flight for flight in session.flights.values() if flight not in stuck and flight.debt_ccy in debts]
+    in_flight = [flight for flight in session.flights.values() if flight not in stuck and flight.debt_ccy in (debts or {})]
     file_outcomes(result, session.outcomes + stuck, in_flight)
     journal = session.export()
     if journal is not None:
         result["journal"] = journal
+    if debts is not None:
+        result["report"] = describe(result, module.check_mode)
+        if module._diff:
+            result["diff"] = debts_diff(result, reread)
     if error is not None:  # a journal refusal says all it means itself: it stops every debt of the account
+        text = error.msg if error.kind == "journal" else "%s: %s" % (what, error.msg)
+        result["report"] = "%s; then stopped: %s" % (result["report"], text) if debts is not None else text
         module.fail_json_okx(error, msg=None if error.kind == "journal" else what, **result)
     failed = result["failed_debts"]
     if failed:
         module.fail_json(msg="OKX one-click repay failed for %d debt(s) of the account: %s" % (
             len(failed), "; ".join("%s: %s" % (item["debt_ccy"], item["msg"]) for item in failed)), **result)
     module.exit_json(**result)
+
+
+def debts_diff(result, reread):
+    """Each debt before and after: as OKX showed it after the repays, or (check mode, not waited for) predicted:
+    a debt planned or accepted and not yet final is taken as repaid, the others as they were."""
+    before = dict(result["debts_before"])
+    if reread:
+        after = dict((ccy, result["debts_left"].get(ccy, "0")) for ccy in before)
+        after.update(result["debts_left"])
+    else:
+        after = dict(before)
+        for item in result["would_repay"] + result["repaid"]:
+            if item["debt_ccy"] in after and item.get("status") in (None, "running"):
+                after[item["debt_ccy"]] = "0"
+    return dict(before=dict(debts=before), after=dict(debts=dict((ccy, amount) for ccy, amount in after.items()
+                                                                 if ccy in before or okx_amount(amount))))
 
 
 def file_outcomes(result, outcomes, in_flight):
@@ -311,7 +377,9 @@ def failure_message(outcome):
     if outcome.later_error is not None:
         return "OKX accepted the repay made at ts %s, but then: %s" % (outcome.ts, outcome.later_error.msg)
     if outcome.record is not None and outcome.record.status == "failed":
-        return "OKX reports the repay made at ts %s as failed" % outcome.ts
+        return ("OKX reports the repay made at ts %s as failed, without a reason: it repaid nothing (fillDebtSz %s) "
+                "from %s, whose balances may have gone to the task's earlier repays: check them in OKX"
+                % (outcome.ts, outcome.record.fill_debt_sz, ", ".join(outcome.repay_ccy_list)))
     if outcome.msg:
         return "the repay made at ts %s is %s" % (outcome.ts, outcome.msg)
     return None

@@ -22,7 +22,8 @@ import tempfile
 import pytest
 import yaml
 
-from tests.e2e.helpers import BIN, COLLECTIONS_PATH, DEMO_SECRET, REPO, posts, repay_play
+from tests.e2e.helpers import BIN, COLLECTIONS_PATH, DEMO_SECRET, REPO, executed, posts, repay_play
+from tests.simulator.states import account
 
 # What `make build-install` built next to the collections path it installed into (the Makefile's $(BUILD)).
 DIST = os.path.join(os.path.dirname(COLLECTIONS_PATH), "dist")
@@ -156,6 +157,137 @@ def test_molecule_gives_ansible_only_the_build():
     assert os.path.normpath(os.path.join(scenario, match.group(1))) == os.path.join(REPO, "build", "installed")
 
 
+# --- what a newcomer sees of a run: the role's default output, check mode predictions, diffs, error messages -------
+
+ROLE_PLAY = """\
+- hosts: okx_accounts
+  gather_facts: false
+  roles:
+    - role: cryptoops.okx.one_click_repay
+      vars:
+        okx_repay_exclude: [ETH]
+        okx_repay_min_debt: {USD: 1}
+        okx_repay_usd_prices: {BTC: 60000}
+"""
+
+
+@pytest.fixture
+def fleet(state, tmp_path):
+    """Two more accounts, each a host of okx_accounts: one with a debt to repay, an excluded one and dust; one with a
+    debt nothing can repay (no balance at all). Asked for before ``playbook``, so the simulator starts with them."""
+    state["accounts"].extend([
+        account("fleet-ok", balances={"USDT": "5000", "USDC": "20"},
+                debts={"USDC": "100", "ETH": "0.5", "BTC": "0.000001"}),
+        account("fleet-broke", balances={}, debts={"USDC": "10"}),
+    ])
+    specs = dict((spec["name"], spec) for spec in state["accounts"])
+    hosts = dict((name, {"okx_repay_api_key": specs[name]["api_key"], "okx_repay_api_secret": specs[name]["secret"],
+                         "okx_repay_api_passphrase": specs[name]["passphrase"]})
+                 for name in ("fleet-ok", "fleet-broke"))
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"okx_accounts": {"hosts": hosts, "vars": {
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}))
+    return str(inventory)
+
+
+def summary(run):
+    """The role's one summary of the play, as the default callback printed it: {account: line}."""
+    tasks = re.findall(r"^TASK \[cryptoops\.okx\.one_click_repay : Say what each account .*?\n(.*?)\n\n", run.stdout,
+                       re.M | re.S)
+    assert len(tasks) == 1, run.stdout
+    assert tasks[0].count("=> {") == 1, tasks[0]  # one task for the play, whatever the number of accounts
+    return json.loads(tasks[0].split(" => ", 1)[1])["msg"]
+
+
+def test_the_role_says_in_its_default_output_what_each_account_would_repay_then_repaid_and_what_it_left(
+        fleet, playbook, sim):
+    check = playbook(ROLE_PLAY, "-i", fleet, "--check", env={"OKX_API_URL": sim.url})
+    assert posts(sim) == []
+    lines = summary(check)
+    assert lines["fleet-ok"] == ("would repay USDC 100 from USDC, USDT; would leave ETH 0.5: excluded; would leave BTC "
+                                 "0.000001: worth less than min_debt USD 1")
+    assert lines["fleet-broke"] == ("would repay nothing; would fail USDC 10: none of USDC, USDT, BTC, ETH can repay it "
+                                    "now (USDC, USDT, BTC, ETH: OKX does not list them as repay currencies of the "
+                                    "account); OKX offers: none")
+    assert check.rc != 0  # the broke account fails in check mode as it will for real
+
+    run = playbook(ROLE_PLAY, "-i", fleet, env={"OKX_API_URL": sim.url})
+    lines = summary(run)
+    assert lines["fleet-ok"] == ("repaid USDC 100 from USDC, USDT (filled 100); left ETH 0.5: excluded; left BTC "
+                                 "0.000001: worth less than min_debt USD 1; debts left: BTC 0.000001, ETH 0.5")
+    assert lines["fleet-broke"].startswith("repaid nothing; failed USDC 10: none of USDC, USDT, BTC, ETH can repay it "
+                                           "now"), lines
+    assert lines["fleet-broke"].endswith("debts left: USDC 10")
+    assert [(entry["account"], entry["debt_ccy"]) for entry in posts(sim)] == [("fleet-ok", "USDC")]  # none for broke
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def account_play(**options):
+    extra = "".join("        %s: %s\n" % item for item in options.items())
+    return ("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: account\n"
+            "      cryptoops.okx.okx_one_click_repay_account:\n%s" % (extra or "        {}\n"))
+
+
+@pytest.fixture
+def main_account(state, request):
+    """The main account's debts and balances as the test's parameter sets them, before the simulator starts."""
+    main = next(spec for spec in state["accounts"] if spec["name"] == "main")
+    main.update(request.param)
+    return main
+
+
+@pytest.mark.parametrize("main_account", [dict(debts={"ETH": "0.5"}, balances={"USDT": "5000"})], indirect=True)
+def test_a_priority_typo_is_a_warning_and_a_debt_nothing_can_repay_fails_with_why_in_check_mode_and_for_real(
+        main_account, playbook, sim):
+    for args in (["--check"], []):
+        run = playbook(account_play(priority="[USDTT]"), *args)
+        result = run.failed("account")
+        assert any("OKX lists no USDTT" in warning and "check priority" in warning
+                   for warning in result.get("warnings", [])), result
+        (failed,) = result["failed_debts"]
+        assert failed["debt_ccy"] == "ETH" and failed["msg"] == (
+            "none of ETH, USDTT can repay it now (ETH, USDTT: OKX does not list them as repay currencies of the "
+            "account); OKX offers: USDT"), failed
+        assert "ETH: " in result["msg"] and "USDTT" in result["msg"]
+        assert result["changed"] is False and result["would_repay"] == []
+    assert posts(sim) == []
+
+
+def test_a_repay_ccy_list_typo_is_a_warning_and_not_posted_by_either_module(playbook, sim):
+    account_task = account_play(debts='[{debt_ccy: USDC, repay_ccy_list: [USDCC, USDT]}]')
+    check = playbook(account_task, "--check").result("account")["result"]
+    assert [item["repay_ccy_list"] for item in check["would_repay"]] == [["USDT"]]
+    assert any("USDCC" in warning for warning in check["warnings"])
+    single = playbook(repay_play("USDC", "[USDCC, USDT]"), "--check").result("repay")["result"]
+    assert single["outcome"] == "planned" and single["repay_ccy_list"] == ["USDT"]
+    assert any("USDCC" in warning for warning in single["warnings"])
+    nothing = playbook(repay_play("USDC", "[USDCC]"), "--check").failed("repay")
+    assert "USDCC: OKX does not list it as a repay currency" in nothing["msg"], nothing["msg"]
+    assert posts(sim) == []
+
+    run = playbook(repay_play("USDC", "[USDCC, USDT]"))
+    assert run.rc == 0, run.stdout
+    assert run.result("repay")["result"]["status"] == "filled"
+    assert [record["repayCcyList"] for record in executed(sim)] == [["USDT"]]
+
+
+@pytest.mark.parametrize("main_account", [dict(debts={"USDC": "100", "ETH": "0.5"}, balances={"USDT": "5000"})],
+                         indirect=True)
+def test_the_account_module_shows_each_debt_before_and_after_with_diff(main_account, playbook, sim):
+    task = account_play(exclude="[ETH]")
+    check = playbook(task, "--check", "--diff")
+    assert check.rc == 0, check.stdout
+    assert check.result("account")["result"]["diff"] == {"before": {"debts": {"USDC": "100", "ETH": "0.5"}},
+                                                         "after": {"debts": {"USDC": "0", "ETH": "0.5"}}}
+    assert re.search(r'^-\s+"USDC": "100"', check.stdout, re.M) and re.search(r'^\+\s+"USDC": "0"', check.stdout,
+                                                                              re.M), check.stdout
+    run = playbook(task, "--diff")
+    assert run.rc == 0, run.stdout
+    diff = run.result("account")["result"]["diff"]
+    assert diff["before"] == {"debts": {"USDC": "100", "ETH": "0.5"}}
+    assert diff["after"]["debts"]["ETH"] == "0.5" and not float(diff["after"]["debts"].get("USDC", "0"))
+
+
 @pytest.mark.parametrize("env, advice", [
     ({"OKX_DEMO": "true"}, "this is a live API key used with demo: true"),
     ({"OKX_API_KEY": "e2e-demo-key", "OKX_API_SECRET": DEMO_SECRET},
@@ -165,3 +297,11 @@ def test_a_live_demo_mismatch_says_which_way_and_what_to_change(playbook, sim, e
     result = playbook(repay_play(), env=env).failed("repay")
     assert result["okx_code"] == "50101" and advice in result["msg"], result["msg"]
     assert posts(sim) == []
+
+
+@pytest.mark.parametrize("env", [{"OKX_API_SECRET": "wrong-secret"}, {"OKX_API_PASSPHRASE": "wrong-passphrase"},
+                                 {"OKX_API_KEY": "no-such-key"}], ids=["secret", "passphrase", "key"])
+def test_an_authentication_failure_of_the_account_module_says_so(playbook, sim, env):
+    result = playbook(account_play(), env=env).failed("account")
+    assert result["msg"].startswith("OKX did not accept the credentials (authentication failed"), result["msg"]
+    assert "could not read the account's debts" not in result["msg"]

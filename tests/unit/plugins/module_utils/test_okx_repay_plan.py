@@ -8,7 +8,12 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import PolicyError, make_policy, plan_repays
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
+    PolicyError,
+    describe,
+    make_policy,
+    plan_repays,
+)
 
 DEBTS = {"USDC": "100", "ETH": "0.5", "BTC": "0.000001"}
 REPAY = {"USDT": "5000", "BTC": "1", "USDC": "20", "SOL": "0"}
@@ -42,8 +47,11 @@ def skips(result):
                                     ("BTC", ["BTC", "USDT", "USDC"])], []),
     (dict(debts=[{"debt_ccy": "usdc", "repay_ccy_list": ["USDT", "SOL"]}]), [("USDC", ["USDT", "SOL"])], []),
     (dict(debts=[{"debt_ccy": "DOGE", "repay_ccy_list": ["USDT"]}]), [], [("DOGE", "no debt")]),
+    (dict(debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDCC", "USDT", "BTC"]}]), [("USDC", ["USDT", "BTC"])], []),
+    (dict(priority=["USDTT", "BTC"]), [("USDC", ["USDC", "BTC"]), ("ETH", ["BTC"]), ("BTC", ["BTC"])], []),
 ], ids=["auto", "auto-priority-filtered", "exclude", "min-debt-ccy", "min-debt-usd", "own-threshold-wins",
-        "usd-threshold-needs-a-price", "explicit-kept-as-written", "explicit-no-debt"])
+        "usd-threshold-needs-a-price", "explicit-kept-as-written", "explicit-no-debt", "explicit-unlisted-dropped",
+        "auto-priority-typo-not-used"])
 def test_plan(policy, expected_repays, expected_skips):
     result = plan(**policy)
     assert repays(result) == expected_repays
@@ -62,7 +70,51 @@ def test_a_debt_with_a_repay_in_flight_is_skipped():
 def test_a_debt_nothing_offered_can_repay_fails_and_names_what_okx_offers():
     result = plan(okx_debts={"SOL": "2"}, okx_repay={"BTC": "1", "SOL": "0"}, priority=["USDT"])
     assert result["repay"] == []
-    assert result["failed"] == [{"debt_ccy": "SOL", "debt": "2", "msg": "none of SOL, USDT can repay it now; OKX offers: BTC"}]
+    assert result["failed"] == [{"debt_ccy": "SOL", "debt": "2", "msg": "none of SOL, USDT can repay it now (USDT: OKX "
+                                 "does not list it as a repay currency of the account; SOL: no balance); OKX offers: "
+                                 "BTC"}]
+
+
+def test_an_explicit_debt_whose_currencies_are_unlisted_or_empty_fails_with_the_reason_for_each():
+    result = plan(debts=[{"debt_ccy": "USDC", "repay_ccy_list": ["USDCC", "SOL", "DAII"]}])
+    assert result["repay"] == []
+    assert result["failed"] == [{"debt_ccy": "USDC", "debt": "100", "msg": "none of USDCC, SOL, DAII can repay it now "
+                                 "(USDCC, DAII: OKX does not list them as repay currencies of the account; SOL: no "
+                                 "balance); OKX offers: USDT, BTC, USDC"}]
+
+
+def account_result(**fields):
+    result = dict(repaid=[], would_repay=[], in_flight=[], skipped_debts=[], failed_debts=[], debts_left={})
+    result.update(fields)
+    return result
+
+
+def test_describe_says_what_check_mode_would_repay_leave_and_fail():
+    found = plan(exclude=["ETH"], min_debt={"USD": 1}, usd_prices={"BTC": 60000},
+                 okx_debts={"USDC": "100", "ETH": "0.5", "BTC": "0.000001", "SOL": "2"},
+                 okx_repay={"USDC": "20", "USDT": "0"}, priority=["USDT"])
+    text = describe(account_result(would_repay=found["repay"], skipped_debts=found["skipped"],
+                                   failed_debts=found["failed"]), check_mode=True)
+    assert text == ("would repay USDC 100 from USDC; would leave ETH 0.5: excluded; would leave BTC 0.000001: worth "
+                    "less than min_debt USD 1; would fail SOL 2: none of SOL, USDT can repay it now (SOL: OKX does not "
+                    "list it as a repay currency of the account; USDT: no balance); OKX offers: USDC")
+
+
+def test_describe_says_what_a_run_repaid_left_and_owes_still():
+    text = describe(account_result(
+        repaid=[{"debt_ccy": "USDC", "debt": "100", "repay_ccy_list": ["USDC", "USDT"], "status": "filled",
+                 "fill_debt_sz": "100"},
+                {"debt_ccy": "DAI", "debt": "5", "repay_ccy_list": ["USDT"], "ts": "1742192217514"}],
+        in_flight=[{"debt_ccy": "ETH", "ts": "1742192215511", "status": "running"}],
+        skipped_debts=[{"debt_ccy": "BTC", "debt": "0.000001", "reason": "excluded"},
+                       {"debt_ccy": "DOGE", "debt": "0", "reason": "no debt"}],
+        failed_debts=[{"debt_ccy": "SOL", "debt": "2", "msg": "OKX did not repay it: OKX error 51000"}],
+        debts_left={"BTC": "0.000001", "ETH": "0.5", "SOL": "2", "USDC": "0"}))
+    assert text == ("repaid USDC 100 from USDC, USDT (filled 100); repaid DAI 5 from USDT (accepted at ts 1742192217514, "
+                    "not waited for); left BTC 0.000001: excluded; left ETH: a repay of it is in flight (ts "
+                    "1742192215511, running); failed SOL 2: OKX did not repay it: OKX error 51000; debts left: BTC "
+                    "0.000001, ETH 0.5, SOL 2")
+    assert describe(account_result(), check_mode=False) == "repaid nothing; debts left: none"
 
 
 @pytest.mark.parametrize("policy, message", [

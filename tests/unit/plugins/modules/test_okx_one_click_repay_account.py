@@ -68,7 +68,9 @@ def test_an_account_that_cannot_be_read_says_so(okx, run_module):
     okx.add("GET", URL + "/api/v5/account/config", json={"code": "50111", "msg": "Invalid OK-ACCESS-KEY", "data": []},
             status=401)
     result = maintain(run_module)
-    assert result["failed"] and result["msg"].startswith("could not read the account's debts: OKX error 50111")
+    assert result["failed"] and result["msg"].startswith("OKX did not accept the credentials (authentication failed: "
+                                                         "check api_key, api_secret, api_passphrase and demo): OKX "
+                                                         "error 50111")
     assert result["failed_debts"] == [] and result["repaid"] == []
 
 
@@ -82,7 +84,7 @@ def test_an_explicit_currency_okx_never_showed_warns_and_names_what_it_lists(fak
     result = maintain(run_module, debts=[{"debt_ccy": "USDCC", "repay_ccy_list": ["USDT"]}])
     assert result["changed"] is False and fake_okx.posts == 0
     assert result["warnings"] == ["OKX lists no USDCC for this account (debts: USDC; repay currencies: USDT): "
-                                  "check debts"]
+                                  "check debts; a currency OKX does not list is not used"]
 
 
 def test_a_currency_repaid_before_does_not_warn_once_its_debt_is_gone(fake_okx, run_module):
