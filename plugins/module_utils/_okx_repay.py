@@ -261,6 +261,8 @@ class Outcome:
         if self.record is not None:
             result.update(status=self.record.status, fill_debt_sz=self.record.fill_debt_sz,
                           orders=[snake_order(order) for order in self.record.orders])
+        if self.cleared:
+            result["debt_cleared"] = True
         if self.sent_ms is not None:
             result["sent_at"] = okx_time_text(self.sent_ms[0])
         return result

@@ -160,6 +160,8 @@ def describe(result, check_mode=False):
                 state = "filled %s" % item.get("fill_debt_sz")
             elif item.get("status"):
                 state = item["status"]
+            elif item.get("debt_cleared"):
+                state = "the debt shows no more"
             else:
                 state = "accepted at ts %s, not waited for" % item.get("ts")
             done.append("%s from %s (%s)" % (_debt(item), ", ".join(item["repay_ccy_list"]), state))

@@ -218,6 +218,14 @@ fill_debt_sz:
   returned: with O(wait=true) when OKX accepted the repay
   type: str
   sample: "100"
+debt_cleared:
+  description:
+    - True when OKX does not show the repay history in the account's mode (Multi-currency or Portfolio margin) and the
+      repay was followed by the debt instead, which OKX then showed gone (see the collection's docs/okx-modes.md).
+      RV(status) and RV(fill_debt_sz) are not returned then.
+  returned: when the repay was followed by the debt
+  type: bool
+  sample: true
 reconciled:
   description: True when the reply to the repay POST was lost and the repay was found in OKX's history instead.
   returned: when RV(outcome=accepted)

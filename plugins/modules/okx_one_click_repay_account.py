@@ -153,7 +153,10 @@ debts_before:
   type: dict
   sample: {"USDC": "100", "ETH": "0.5"}
 repaid:
-  description: The repays OKX accepted, with their final state when waited for.
+  description:
+    - The repays OKX accepted, with their final state when waited for (C(status), C(fill_debt_sz), C(orders)).
+    - Where OKX does not show the repay history in the account's mode, C(debt_cleared=true) instead of C(status) once
+      OKX showed the debt gone (the collection's docs/okx-modes.md).
   returned: always
   type: list
   elements: dict
