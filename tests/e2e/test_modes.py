@@ -37,6 +37,7 @@ def test_a_multi_currency_margin_account_repays_end_to_end_without_the_history(s
     assert sorted((item["debt_ccy"], item["outcome"]) for item in result["repaid"]) == [
         ("ETH", "accepted"), ("USDC", "accepted")]
     assert result["changed"] is True and result["debts_left"] == {} and result["failed_debts"] == []
+    assert all(item["debt_cleared"] and "status" not in item for item in result["repaid"]), result["repaid"]
     assert any("does not show the one-click repay history in this account's mode (acctLv 3, Multi-currency margin)"
                in warning for warning in result.get("warnings", [])), result.get("warnings")
     assert sim_account(sim, "multi-currency")["debts"] == {}
