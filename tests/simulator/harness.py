@@ -54,6 +54,10 @@ class Sim:
         """Change settle_delay and/or history_lag (seconds) for the repays posted from now on."""
         return self._admin("POST", "config", settings)
 
+    def set_prices(self, prices):
+        """Move market prices ({ccy: USD price}) from now on: repays settling later fill at them."""
+        return self._admin("POST", "prices", prices)
+
     def reset(self, state):
         """Start over from a new state: accounts, no faults, no skew, empty log and rate windows."""
         return self._admin("POST", "reset", state)

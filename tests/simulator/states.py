@@ -13,12 +13,14 @@ import hashlib
 import uuid
 from decimal import Decimal
 
-from tests.simulator.okx_simulator import DEFAULT_PRICES
+from tests.simulator.okx_model import DEFAULT_PRICES
 
-# Uids derived from a name fall in [40000000000, 44800000000): below the simulator's own defaults (448000000NN) and
-# the fleet's (45000000000 + index), so the three never meet.
-DERIVED_UID_BASE, DERIVED_UID_SPAN = 40000000000, 4800000000
-FLEET_UID_BASE = 45000000000
+# Uids have 17 digits, as OKX's. Derived from a name they fall in [40000000000000000, 44800000000000000): below the
+# simulator's own defaults (448000000000000NN, okx_model.DEFAULT_UID_BASE + index) and the fleet's
+# (45000000000000000 + index), so the three never meet.
+DERIVED_UID_BASE, DERIVED_UID_SPAN = 40000000000000000, 4800000000000000
+FLEET_UID_BASE = 45000000000000000
+SETTLE_DELAY = 2.0  # seconds a repay runs before it settles: OKX's take seconds (its example: 3.6 s)
 # Fleet debt currencies, in the order accounts get them, with the USD price each is repaid at (USDT is 1).
 FLEET_PRICES = {"USDC": "1", "BTC": "60000", "ETH": "3000", "SOL": "150", "OKB": "50", "DAI": "1",
                 "XRP": "0.5", "DOGE": "0.1", "ADA": "0.4", "TRX": "0.1", "LTC": "80", "LINK": "15"}
@@ -56,7 +58,7 @@ def account(name, *, uid=None, api_key=None, secret=None, passphrase=None, env="
     return spec
 
 
-def state(*accounts, prices=None, settle_delay=0.3, history_lag=0, **extra):
+def state(*accounts, prices=None, settle_delay=SETTLE_DELAY, history_lag=0, **extra):
     """A state with these accounts (an account dict, or a name for ``account(name)``); ``extra`` adds other fields
     (``currencies``). Two accounts with the same name, uid or API key are refused here rather than by the simulator."""
     specs = [account(spec) if isinstance(spec, str) else copy.deepcopy(spec) for spec in accounts]
@@ -71,8 +73,8 @@ def state(*accounts, prices=None, settle_delay=0.3, history_lag=0, **extra):
     return result
 
 
-def fleet(n_accounts, debts_per_account, *, prefix="acct", settle_delay=0.3, history_lag=0, **extra):
-    """``n_accounts`` Spot-mode accounts (``acct0000``, ``acct0001``, ...; uids 45000000000 + index), each owing the
+def fleet(n_accounts, debts_per_account, *, prefix="acct", settle_delay=SETTLE_DELAY, history_lag=0, **extra):
+    """``n_accounts`` Spot-mode accounts (``acct0000``, ``acct0001``, ...; uids 45000000000000000 + index), each owing the
     first ``debts_per_account`` currencies of FLEET_PRICES (about 100 USD each, prices given in the state) with
     enough USDT to repay them all: the state for benchmarks and scale tests."""
     if not 0 <= debts_per_account <= len(FLEET_PRICES):
@@ -93,9 +95,9 @@ def fleet(n_accounts, debts_per_account, *, prefix="acct", settle_delay=0.3, his
 # The demo accounts: examples/inventory holds their credentials, vaulted with the password in
 # examples/demo-vault-password. Simulator accounts of demo trading, never real ones.
 DEMO_ACCOUNTS = {
-    "okx-main": dict(uid="44800000042", api_key="demo-4f1c2a7e-0b9d-4e43-9a55-5c1e0d2b7f10",
+    "okx-main": dict(uid="44800000000000042", api_key="demo-4f1c2a7e-0b9d-4e43-9a55-5c1e0d2b7f10",
                      secret="DEMO0000SIMULATOR0000NOT0000REAL", passphrase="Demo-Passphrase-1"),
-    "okx-sub-hedging": dict(uid="44800000043", api_key="demo-7d2e9b41-6c3a-4f58-8e17-2a9c4b0d5e63",
+    "okx-sub-hedging": dict(uid="44800000000000043", api_key="demo-7d2e9b41-6c3a-4f58-8e17-2a9c4b0d5e63",
                             secret="DEMO1111SIMULATOR1111NOT1111REAL", passphrase="Demo-Passphrase-2"),
 }
 
@@ -110,18 +112,18 @@ def demo():
                 debts={"USDC": "100", "ETH": "0.5", "BTC": "0.000001"}, **DEMO_ACCOUNTS["okx-main"]),
         account("okx-sub-hedging", env="demo", balances={"USDT": "300", "ETH": "1"}, debts={"USDT": "250", "BTC": "0.01"},
                 **DEMO_ACCOUNTS["okx-sub-hedging"]),
-        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.5)
+        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"})
 
 
 def molecule():
     """The role's molecule scenario (extensions/molecule/default): its two hosts' accounts."""
     return state(
-        account("main", uid="44800000101", api_key="molecule-main-key", secret="MOLECULE-MAIN-SECRET",
+        account("main", uid="44800000000000101", api_key="molecule-main-key", secret="MOLECULE-MAIN-SECRET",
                 passphrase="Molecule-Main-1", balances={"USDT": "5000", "BTC": "0.5"},
                 debts={"USDC": "120", "ETH": "0.2", "BTC": "0.000001"}),
-        account("sub", uid="44800000102", api_key="molecule-sub-key", secret="MOLECULE-SUB-SECRET",
+        account("sub", uid="44800000000000102", api_key="molecule-sub-key", secret="MOLECULE-SUB-SECRET",
                 passphrase="Molecule-Sub-1", balances={"USDT": "30", "ETH": "1"}, debts={"USDT": "250"}),
-        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.2)
+        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"})
 
 
 NAMED = {"demo": demo, "molecule": molecule}

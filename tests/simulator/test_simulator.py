@@ -8,6 +8,10 @@ import email.utils
 import json
 import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 from decimal import Decimal
@@ -17,9 +21,11 @@ import requests
 
 from tests.simulator.harness import start_simulator
 from tests.simulator.okx_simulator import sign
+from tests.simulator import states
 from tests.simulator.states import account, fleet, state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
 # OKX signature vectors, shared with the unit tests of the client.
 with open(os.path.join(HERE, "..", "okx-signature-vectors.json"), encoding="utf-8") as _handle:
     VECTORS = json.load(_handle)
@@ -32,10 +38,11 @@ BALANCE = "/api/v5/account/balance"
 
 # main's credentials are spelled out: the tests sign with them by hand; the others' are derived from their names.
 ACCOUNTS = {spec["name"]: spec for spec in [
-    account("main", uid="44800000001", api_key="sim-live-key-1", secret="SIM-SECRET-1", passphrase="Sim-Pass-1",
+    account("main", uid="44800000000000001", api_key="sim-live-key-1", secret="SIM-SECRET-1", passphrase="Sim-Pass-1",
             balances={"USDT": "5000", "BTC": "1", "USDC": "20"}, debts={"USDC": "100", "ETH": "10"}),
-    account("demo", env="demo", balances={"USDT": "1000"}, debts={"USDT": "50"}),
+    account("demo", env="demo", balances={"USDT": "1000", "BTC": "0.01"}, debts={"USDT": "50"}),
     account("margin", acct_lv="3", balances={"USDT": "1000"}, debts={"USDT": "10"}),
+    account("futures", acct_lv="2", balances={"USDT": "1000"}, debts={"USDT": "10"}),
     account("reader", perm="read_only", balances={"USDT": "1000"}, debts={"USDT": "10"}),
     account("noborrow", enableSpotBorrow=False, balances={"USDT": "1000"}, debts={"USDT": "10"}),
 ]}
@@ -198,12 +205,29 @@ def test_read_only_key_reads_but_cannot_repay(sim):
 
 # --- account mode, rate limits --------------------------------------------------------------------------------------
 
-def test_one_click_repay_is_spot_mode_only(sim):
+def test_account_modes_per_endpoint_as_okx_documents_them(sim):
+    """OKX's 2026-07 pages: the list and the POST in modes 1, 3, 4; the history in Spot mode (1) only; never mode 2."""
     (config,) = okx(call(sim, "GET", CONFIG, account="margin"))
     assert config["acctLv"] == "3"
-    okx(post_repay(sim, "USDT", ["USDT"], account="margin"), "51010", 200)
-    okx(call(sim, "GET", CURRENCY_LIST, account="margin"), "51010", 200)
-    assert settled_account(sim, "margin")["debts"] == {"USDT": "10"}
+    okx(call(sim, "GET", CURRENCY_LIST, account="margin"))
+    okx(post_repay(sim, "USDT", ["USDT"], account="margin"))
+    okx(call(sim, "GET", HISTORY, account="margin"), "51010", 200)
+    assert settled_account(sim, "margin")["debts"] == {}
+    okx(call(sim, "GET", CURRENCY_LIST, account="futures"), "51010", 200)
+    okx(post_repay(sim, "USDT", ["USDT"], account="futures"), "51010", 200)
+    okx(call(sim, "GET", HISTORY, account="futures"), "51010", 200)
+    assert settled_account(sim, "futures")["debts"] == {"USDT": "10"}
+    assert sim.state()["modes"] == {"currency_list": ["1", "3", "4"], "repay": ["1", "3", "4"], "history": ["1"]}
+
+
+@pytest.mark.parametrize("endpoint", ["currency_list", "repay", "history"])
+def test_modes_come_from_the_state(sim, endpoint):
+    sim.reset(dict(copy.deepcopy(BASE_STATE), modes={endpoint: ["1", 2]}))
+    requests_of = {"currency_list": lambda: call(sim, "GET", CURRENCY_LIST, account="futures"),
+                   "repay": lambda: post_repay(sim, "USDT", ["USDT"], account="futures"),
+                   "history": lambda: call(sim, "GET", HISTORY, account="futures")}
+    for name, send in requests_of.items():
+        okx(send(), "0" if name == endpoint else "51010", 200)
 
 
 def test_auto_borrow_disabled(sim):
@@ -226,7 +250,7 @@ def test_rate_limit_per_user_and_endpoint(sim):
 def test_config_and_balance(sim):
     (config,) = okx(call(sim, "GET", CONFIG))
     assert (config["uid"], config["mainUid"], config["acctLv"], config["perm"], config["posMode"]) == (
-        "44800000001", "44800000001", "1", "read_only,trade", "net_mode")
+        "44800000000000001", "44800000000000001", "1", "read_only,trade", "net_mode")
     (balance,) = okx(call(sim, "GET", BALANCE + "?ccy=USDC,ETH"))
     details = {detail["ccy"]: detail for detail in balance["details"]}
     assert set(details) == {"USDC", "ETH"}
@@ -238,7 +262,8 @@ def test_config_and_balance(sim):
 
 # --- repay semantics --------------------------------------------------------------------------------------------------
 
-def test_repay_runs_then_fills_and_the_currency_list_agrees(sim):
+def test_repay_runs_then_fills_through_usdt_and_the_currency_list_agrees(sim):
+    """OKX's history example: a USDC debt repaid from BTC is a BTC-USDT sell, then a USDC-USDT buy, newest first."""
     sim.reset(dict(copy.deepcopy(BASE_STATE), settle_delay=0.6))
     (accepted,) = okx(post_repay(sim, "USDC", ["USDC", "BTC"]))
     assert accepted["debtCcy"] == "USDC" and accepted["repayCcyList"] == ["USDC", "BTC"]
@@ -248,39 +273,104 @@ def test_repay_runs_then_fills_and_the_currency_list_agrees(sim):
     main = settled_account(sim)
     (record,) = main["history"]
     assert (record["status"], record["fillDebtSz"]) == ("filled", "100")
-    (order,) = record["ordIdInfo"]
-    assert {k: order[k] for k in ("instId", "ordType", "side", "px", "sz", "fillPx", "fillSz", "state")} == {
-        "instId": "BTC-USDC", "ordType": "ioc", "side": "sell", "px": "60000", "sz": "0.00133334", "fillPx": "60000",
-        "fillSz": "0.00133334", "state": "filled"}
+    fields = ("instId", "ordType", "side", "px", "sz", "fillPx", "fillSz", "state")
+    assert [{k: order[k] for k in fields} for order in record["ordIdInfo"]] == [
+        {"instId": "USDC-USDT", "ordType": "ioc", "side": "buy", "px": "1.005", "sz": "80.080081", "fillPx": "1",
+         "fillSz": "80.080081", "state": "filled"},
+        {"instId": "BTC-USDT", "ordType": "ioc", "side": "sell", "px": "59700", "sz": "0.0013494311967747", "fillPx": "60000",
+         "fillSz": "0.00134943", "state": "filled"}]
+    buy, sell = record["ordIdInfo"]
+    assert int(record["ts"]) < int(sell["cTime"]) < int(buy["cTime"]) <= int(record["ts"]) + 600
+    assert int(sell["ordId"]) < int(buy["ordId"])
     assert main["debts"] == {"ETH": "10"}
-    assert main["balances"] == {"USDT": "5000", "BTC": "0.99866666"}
+    # 20 USDC repaid directly; BTC sold for 80.8848342 USDT after the fee, 80.080081 of it bought USDC, 0.1 % of that
+    # went in the fee: 80.000000919 USDC, 80 of them repaid.
+    assert main["balances"] == {"USDT": "5000.8047532", "BTC": "0.99865057", "USDC": "0.000000919"}
     (listing,) = okx(call(sim, "GET", CURRENCY_LIST))
     assert listing["debtData"] == [{"debtCcy": "ETH", "debtAmt": "10"}]
-    assert listing["repayData"] == [{"repayCcy": "USDT", "repayAmt": "5000"}, {"repayCcy": "BTC", "repayAmt": "0.99866666"}]
+    assert listing["repayData"] == [{"repayCcy": "USDT", "repayAmt": "5000.8047532"}, {"repayCcy": "BTC", "repayAmt": "0.99865057"},
+                                    {"repayCcy": "USDC", "repayAmt": "0.000000919"}]
 
 
-@pytest.mark.parametrize("repay, fill, debts, balances, orders", [
-    (["BTC", "USDT"], "10", {"USDC": "100"}, {"USDT": "5000", "BTC": "0.5", "USDC": "20"}, [("ETH-BTC", "buy", "10")]),
-    (["USDT", "BTC"], "10", {"USDC": "100"}, {"BTC": "0.58333333", "USDC": "20"},
-     [("ETH-USDT", "buy", "1.66666666"), ("ETH-BTC", "buy", "8.33333334")]),
-    (["USDT"], "1.66666666", {"USDC": "100", "ETH": "8.33333334"}, {"BTC": "1", "USDC": "20"}, [("ETH-USDT", "buy", "1.66666666")]),
-    (["SOL", "USDT"], "1.66666666", {"USDC": "100", "ETH": "8.33333334"}, {"BTC": "1", "USDC": "20"},
-     [("ETH-USDT", "buy", "1.66666666")]),
-], ids=["first-currency-covers-all", "priority-order", "partial", "empty-currency-skipped"])
-def test_repay_in_priority_order(sim, repay, fill, debts, balances, orders):
-    okx(post_repay(sim, "ETH", repay))
+@pytest.mark.parametrize("debt, repay, who, legs", [
+    ("USDC", ["USDT"], "main", [("USDC-USDT", "buy")]),
+    ("ETH", ["BTC"], "main", [("ETH-USDT", "buy"), ("BTC-USDT", "sell")]),
+    ("USDC", ["USDC"], "main", []),
+    ("USDT", ["BTC"], "demo", [("BTC-USDT", "sell")]),
+], ids=["from-usdt-one-buy", "two-legs-through-usdt", "debt-currency-itself-no-order", "usdt-debt-one-sell"])
+def test_conversions_route_through_usdt(sim, debt, repay, who, legs):
+    okx(post_repay(sim, debt, repay, account=who))
+    (record,) = settled_account(sim, who)["history"]
+    assert [(order["instId"], order["side"]) for order in record["ordIdInfo"]] == legs
+    assert record["status"] == "filled" and all(order["state"] == "filled" for order in record["ordIdInfo"])
+    stamps = [int(order["cTime"]) for order in record["ordIdInfo"]]
+    assert stamps == sorted(stamps, reverse=True) and len(set(stamps)) == len(stamps)
+
+
+def test_the_fee_is_grossed_up_on_the_buy_of_the_debt_currency(sim):
+    okx(post_repay(sim, "USDC", ["USDT"]))
     main = settled_account(sim)
     (record,) = main["history"]
-    assert (record["status"], record["fillDebtSz"]) == ("filled", fill)
-    assert [(order["instId"], order["side"], order["sz"]) for order in record["ordIdInfo"]] == orders
-    assert main["debts"] == debts
-    assert main["balances"] == balances
+    (order,) = record["ordIdInfo"]
+    # 100 / (1 - 0.001) rounded up to the USDC-USDT lot (0.000001); 0.1 % of it goes in the fee, the debt gets 100.
+    assert (order["sz"], order["fillSz"], order["px"], order["fillPx"], record["fillDebtSz"]) == (
+        "100.100101", "100.100101", "1.005", "1", "100")
+    assert main["debts"] == {"ETH": "10"}
+    assert main["balances"] == {"USDT": "4899.899899", "BTC": "1", "USDC": "20.000000899"}
 
 
-def test_repay_with_nothing_available_fails(sim):
+def test_a_balance_that_covers_part_of_the_debt_fills_part(sim):
+    okx(post_repay(sim, "ETH", ["USDT"]))
+    main = settled_account(sim)
+    (record,) = main["history"]
+    (order,) = record["ordIdInfo"]
+    # 5000 USDT buy 5000 / 3015 (the IOC price) ETH, rounded down to the lot: 1.658374 ETH at 3000, 0.1 % in fees.
+    assert (order["px"], order["sz"], order["fillSz"], order["fillPx"], order["state"]) == (
+        "3015", "1.6583747927031509", "1.658374", "3000", "filled")
+    assert (record["status"], record["fillDebtSz"]) == ("filled", "1.656715626")
+    assert main["debts"] == {"USDC": "100", "ETH": "8.343284374"}
+    assert main["balances"] == {"USDT": "24.878", "BTC": "1", "USDC": "20"}
+
+
+def test_sizes_round_down_to_the_lot_and_a_leg_under_it_is_canceled(sim):
+    sim.reset(state(account("dust", balances={"BTC": "0.000000005", "ETH": "1"}, debts={"USDC": "100"}),
+                    lot_sizes={"ETH-USDT": "0.01"}, settle_delay=0.1))
+    okx(post_repay(sim, "USDC", ["BTC", "ETH"], account=account("dust")))
+    main = settled_account(sim, "dust")
+    (record,) = main["history"]
+    buy, eth, btc = record["ordIdInfo"]
+    assert (btc["instId"], btc["sz"], btc["fillSz"], btc["fillPx"], btc["state"]) == ("BTC-USDT", "0.000000005", "0", "", "canceled")
+    assert (eth["instId"], eth["fillSz"], eth["state"]) == ("ETH-USDT", "0.03", "filled")
+    assert Decimal(eth["sz"]) > Decimal(eth["fillSz"])
+    # 0.03 ETH sold at 3000 brought 89.91 USDT: they buy 89.91 / 1.005 USDC, rounded down to the lot, 0.1 % in fees.
+    assert (buy["instId"], buy["fillSz"], record["status"], record["fillDebtSz"]) == ("USDC-USDT", "89.462686", "filled", "89.373223314")
+    assert main["debts"] == {"USDC": "10.626776686"} and main["balances"]["BTC"] == "0.000000005"
+
+
+@pytest.mark.parametrize("btc, state_, fill_px, status", [
+    ("59800", "filled", "59800", "filled"), ("59000", "canceled", "", "failed"),
+], ids=["within-the-band", "beyond-the-band"])
+def test_a_price_move_beyond_the_ioc_band_cancels_the_leg(sim, btc, state_, fill_px, status):
+    sim.reset(dict(copy.deepcopy(BASE_STATE), settle_delay=1.0))
+    okx(post_repay(sim, "ETH", ["BTC"]))
+    assert sim.set_prices({"BTC": btc})["prices"]["BTC"] == btc
+    main = settled_account(sim)
+    (record,) = main["history"]
+    sell = record["ordIdInfo"][-1]
+    assert (sell["instId"], sell["px"], sell["state"], sell["fillPx"], record["status"]) == ("BTC-USDT", "59700", state_, fill_px, status)
+    if status == "failed":
+        assert (record["fillDebtSz"], sell["fillSz"], len(record["ordIdInfo"])) == ("", "0", 1)
+        assert main["balances"]["BTC"] == "1" and main["debts"]["ETH"] == "10"
+
+
+def test_repay_with_nothing_available_fails_with_an_empty_fill(sim):
     okx(post_repay(sim, "ETH", ["SOL"]))
     main = settled_account(sim)
-    assert [(record["status"], record["fillDebtSz"], record["ordIdInfo"]) for record in main["history"]] == [("failed", "0", [])]
+    (record,) = main["history"]
+    (order,) = record["ordIdInfo"]
+    assert (record["status"], record["fillDebtSz"]) == ("failed", "")
+    assert (order["instId"], order["side"], order["sz"], order["fillSz"], order["fillPx"], order["state"]) == (
+        "SOL-USDT", "sell", "0", "0", "", "canceled")
     assert main["debts"] == {"USDC": "100", "ETH": "10"}
 
 
@@ -289,6 +379,45 @@ def test_no_debt_in_that_currency(sim):
     okx(reply, "51000", 200)
     assert reply.json()["msg"] == "Parameter debtCcy error"
     assert settled_account(sim)["history"] == []
+    assert sim.state()["no_debt_repay"] == "51000"
+
+
+def test_no_debt_repay_failed_records_a_failed_repay(sim):
+    sim.reset(dict(copy.deepcopy(BASE_STATE), no_debt_repay="failed"))
+    (accepted,) = okx(post_repay(sim, "BTC", ["USDT"]))
+    assert accepted["debtCcy"] == "BTC"
+    (record,) = settled_account(sim)["history"]
+    assert (record["status"], record["fillDebtSz"], record["ordIdInfo"]) == ("failed", "", [])
+
+
+def test_account_config_has_every_field_okx_documents_with_its_types(sim):
+    sim.reset(state(account("auto", spotBorrowAutoRepay=True, enableSpotBorrow=False)))
+    (config,) = okx(call(sim, "GET", CONFIG, account=account("auto")))
+    documented = {"uid", "mainUid", "acctLv", "perm", "acctStpMode", "autoLoan", "ctIsoMode", "enableSpotBorrow",
+                  "spotBorrowAutoRepay", "greeksType", "ip", "kycLv", "label", "level", "levelTmp", "liquidationGear",
+                  "mgnIsoMode", "opAuth", "posMode", "roleType", "spotOffsetType", "spotRoleType", "spotTraderInsts",
+                  "stgyType", "traderInsts", "type", "settleCcy", "settleCcyList"}
+    assert set(config) == documented
+    booleans, lists = {"autoLoan", "enableSpotBorrow", "spotBorrowAutoRepay"}, {"settleCcyList", "spotTraderInsts", "traderInsts"}
+    assert all(isinstance(config[name], bool) for name in booleans)
+    assert all(isinstance(config[name], list) for name in lists)
+    assert all(isinstance(config[name], str) for name in documented - booleans - lists)
+    assert (config["spotBorrowAutoRepay"], config["enableSpotBorrow"], config["type"], config["mainUid"]) == (
+        True, False, "0", config["uid"])
+
+
+def test_uids_have_17_digits_and_the_three_ranges_never_meet():
+    from tests.simulator import okx_model  # pylint: disable=import-outside-toplevel
+    derived = [int(account("name%d" % index)["uid"]) for index in range(200)]
+    fleet_uids = [int(spec["uid"]) for spec in fleet(1000, 0)["accounts"]]
+    model = okx_model.OKX(state(*[{k: v for k, v in account("n%d" % i).items() if k != "uid"} for i in range(3)]))
+    defaults = [int(acc["uid"]) for acc in model.view()["accounts"]]
+    assert defaults == [okx_model.DEFAULT_UID_BASE + index for index in (1, 2, 3)]
+    for uid in derived + fleet_uids + defaults:
+        assert len(str(uid)) == 17
+    assert max(derived) < states.DERIVED_UID_BASE + states.DERIVED_UID_SPAN <= okx_model.DEFAULT_UID_BASE
+    assert okx_model.DEFAULT_UID_BASE + 10 ** 8 < states.FLEET_UID_BASE == min(fleet_uids)
+    assert all(len(spec["uid"]) == 17 for spec in states.demo()["accounts"] + states.molecule()["accounts"])
 
 
 @pytest.mark.parametrize("text, content_type, code, status, msg", [
@@ -466,7 +595,7 @@ def test_malformed_body_is_sent_exactly(sim, body, code):
     assert (reply.status_code, reply.headers["Content-Type"], reply.json()) == (202, "application/json", body)
     (entry,) = sim.log()
     assert (entry["fault"], entry["applied"], entry["http_status"], entry["code"], entry["uid"]) == (
-        "malformed", True, 202, code, "44800000001")
+        "malformed", True, 202, code, "44800000000000001")
 
 
 def test_drip_sends_the_whole_reply_and_never_starves_a_read_timeout(sim):
@@ -537,12 +666,75 @@ def test_faults_match_path_and_method_and_are_consumed_in_order(sim):
     assert [entry["fault"] for entry in sim.log()] == ["unavailable", "busy", "busy", None]
 
 
+def test_after_post_arms_a_fault_only_once_a_repay_post_was_served(sim):
+    sim.set_faults([{"path": CONFIG, "kind": "busy", "after_post": True, "times": 2}])
+    okx(call(sim, "GET", CONFIG))
+    assert [fault["armed"] for fault in sim.faults()] == [False]
+    okx(post_repay(sim))
+    okx(call(sim, "GET", CONFIG), "50013", 503)
+    okx(call(sim, "GET", CONFIG), "50013", 503)
+    okx(call(sim, "GET", CONFIG))
+    assert [entry["fault"] for entry in sim.log()] == [None, None, "busy", "busy", None]
+
+
+def test_runs_after_lost_reply_then_okx_runs_it_later(sim):
+    sim.set_faults([{"path": REPAY, "method": "POST", "kind": "drop", "apply": True, "runs_after": 1.5}])
+    posted = time.time()
+    with pytest.raises(requests.ConnectionError):
+        post_repay(sim, "USDC", ["USDC"])
+    assert sim.state()["accounts"][0]["history"] == [] and sim.state()["pending"] == 1
+    assert okx(call(sim, "GET", HISTORY)) == []
+    time.sleep(2.1)  # past runs_after + settle_delay, and the history endpoint's 1 request / 2 s
+    main = settled_account(sim)
+    (record,) = main["history"]
+    assert record["status"] == "filled" and main["debts"] == {"USDC": "80", "ETH": "10"}
+    assert 1.4 < int(record["ts"]) / 1000.0 - posted < 2.5
+    (shown,) = okx(call(sim, "GET", HISTORY, clock=time.time()))
+    assert shown["ts"] == record["ts"]
+    (entry,) = [entry for entry in sim.log() if entry["method"] == "POST"]
+    assert (entry["fault"], entry["applied"], entry["http_status"]) == ("drop", True, None)
+
+
+def history_state(*names):
+    """BASE_STATE whose main account has filled records named ``names``, one second apart, the last the newest."""
+    now = int(time.time() * 1000)
+    built = copy.deepcopy(BASE_STATE)
+    built["accounts"][0]["history"] = [{"debtCcy": name, "repayCcyList": ["USDT"], "fillDebtSz": "1", "status": "filled",
+                                        "ts": str(now - 1000 * (len(names) - index)), "ordIdInfo": []}
+                                       for index, name in enumerate(names)]
+    return built
+
+
+def test_ignore_after_answers_every_page_as_the_newest(sim):
+    built = history_state("b", "c", "d")
+    sim.reset(built)
+    oldest = built["accounts"][0]["history"][0]["ts"]
+    sim.set_faults([{"path": HISTORY, "kind": "ignore_after", "times": 1000000}])
+    data = okx(call(sim, "GET", HISTORY + "?limit=2&after=" + oldest))
+    assert [record["debtCcy"] for record in data] == ["d", "c"]
+    (entry,) = sim.log()
+    assert (entry["fault"], entry["applied"], entry["code"]) == ("ignore_after", True, "0")
+    assert sim.faults()[0]["times"] == 999999
+
+
+def test_repeat_records_lists_each_record_twice(sim):
+    sim.reset(history_state("b", "c"))
+    sim.set_faults([{"path": HISTORY, "method": "GET", "kind": "repeat_records"}])
+    assert [record["debtCcy"] for record in okx(call(sim, "GET", HISTORY))] == ["c", "c", "b", "b"]
+
+
 @pytest.mark.parametrize("fault", [
     {"kind": "meteor"}, {"kind": "busy", "times": 0}, {"kind": "slow", "delay": -1}, {"kind": "drip", "rate": 0},
     {"kind": "drip", "rate": -2}, {"kind": "drip", "rate": "fast"}, {"kind": "malformed"}, {"kind": "malformed", "data": [], "body": {}},
     {"kind": "busy", "status": 99}, {"kind": "busy", "retry_after": ["1"]}, {"kind": "busy", "retry_after": "1\r\nX-Evil: 1"},
+    {"kind": "busy", "times": 1.5}, {"kind": "busy", "times": True}, {"kind": "busy", "after_post": "yes"},
+    {"kind": "ignore_after"}, {"kind": "repeat_records", "path": CONFIG}, {"kind": "drop", "apply": True, "runs_after": 5},
+    {"kind": "busy", "method": "POST", "path": REPAY, "runs_after": 5},
+    {"kind": "drop", "method": "POST", "path": REPAY, "apply": True, "runs_after": -1},
 ], ids=["unknown-kind", "times-0", "negative-delay", "rate-0", "negative-rate", "rate-text", "malformed-without-reply",
-        "malformed-with-both", "status-99", "retry-after-list", "retry-after-newline"])
+        "malformed-with-both", "status-99", "retry-after-list", "retry-after-newline", "times-float", "times-bool",
+        "after-post-text", "ignore-after-without-path", "repeat-records-elsewhere", "runs-after-without-post",
+        "runs-after-not-executed", "runs-after-negative"])
 def test_bad_fault_list_is_refused(sim, fault):
     with pytest.raises(urllib.error.HTTPError, match="400"):
         sim.set_faults([fault])
@@ -567,7 +759,7 @@ def test_account_credentials_are_derived_from_the_name_unless_given():
 def test_state_takes_accounts_or_names_and_refuses_duplicates():
     built = state("alpha", account("beta", debts={"USDC": "5"}), prices={"BTC": 1}, currencies=["USDC", "USDT"])
     assert [spec["name"] for spec in built["accounts"]] == ["alpha", "beta"]
-    assert (built["prices"], built["settle_delay"], built["history_lag"], built["currencies"]) == ({"BTC": "1"}, 0.3, 0, ["USDC", "USDT"])
+    assert (built["prices"], built["settle_delay"], built["history_lag"], built["currencies"]) == ({"BTC": "1"}, 2.0, 0, ["USDC", "USDT"])
     for twins in ((account("alpha"), account("alpha")), (account("a", uid=1), account("b", uid=1)),
                   (account("a", api_key="k"), account("b", api_key="k"))):
         with pytest.raises(ValueError, match="share"):
@@ -671,7 +863,7 @@ def test_request_log_never_holds_secrets(sim):
     okx(post_repay(sim))
     entries = sim.log()
     assert [(e["method"], e["path"], e["uid"], e["code"], e["http_status"]) for e in entries] == [
-        ("GET", CONFIG, "44800000001", "0", 200), ("GET", CONFIG, None, "50105", 401), ("POST", REPAY, "44800000001", "0", 200)]
+        ("GET", CONFIG, "44800000000000001", "0", 200), ("GET", CONFIG, None, "50105", 401), ("POST", REPAY, "44800000000000001", "0", 200)]
     assert entries[2]["debt_ccy"] == "USDC"
     assert all(e["key"].startswith("sim-") and e["key"] != "sim-live-key-1" for e in entries)
     assert all(entries[0]["time"] <= e["time"] and entries[0]["monotonic"] <= e["monotonic"] for e in entries)
@@ -727,3 +919,109 @@ def test_sigterm_stops_the_process(tmp_path):
     okx(requests.get(simulator.url + "/api/v5/public/time", timeout=5))
     simulator.stop()
     assert simulator.proc.returncode == 0
+
+
+# --- the model in-process, the one command ------------------------------------------------------------------------------
+
+IN_PROCESS = r'''
+import json, sys, time
+sys.modules["werkzeug"] = None  # the model must not need it
+from tests.simulator.okx_model import OKX, sign
+from tests.simulator.states import account, state
+
+
+class FakeClock:
+    """Moves only when the test sleeps."""
+    def __init__(self):
+        self.wall, self.mono = 1742192217.0, 50.0
+    def time(self):
+        return self.wall
+    def monotonic(self):
+        return self.mono
+    def sleep(self, seconds):
+        self.wall += seconds
+        self.mono += seconds
+
+
+clock = FakeClock()
+main = account("main", balances={"BTC": "1"}, debts={"USDC": "9.079631989"})
+model = OKX(state(main, prices={"BTC": "83271.9", "USDC": "1", "USDT": "1"}, settle_delay=3.0), clock=clock)
+
+
+def call(method, path, body=""):
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(clock.time()))) + ".%03dZ" % (int(clock.time() * 1000) % 1000)
+    headers = {"ok-access-key": main["api_key"], "OK-ACCESS-SIGN": sign(main["secret"], stamp, method, path, body),
+               "Ok-Access-Timestamp": stamp, "OK-ACCESS-PASSPHRASE": main["passphrase"], "Content-Type": "application/json"}
+    return model.handle(method, path, headers, body.encode())
+
+
+reply = call("POST", "/api/v5/trade/one-click-repay-v2", json.dumps({"debtCcy": "USDC", "repayCcyList": ["USDC", "BTC"]}))
+assert (reply.status, reply.okx, reply.transport) == (200, ("0", ""), None), reply
+clock.sleep(2.9)
+assert model.view()["accounts"][0]["history"][0]["status"] == "running"
+clock.sleep(0.1)
+view = model.view()
+print(json.dumps({"reply": json.loads(reply.body), "account": view["accounts"][0], "pending": view["pending"],
+                  "log": [entry["code"] for entry in model.log()], "werkzeug": "werkzeug.serving" in sys.modules}))
+'''
+
+
+def interpreters():
+    """This Python, and a 3.11 if there is one (the unit tests' oldest)."""
+    found = [sys.executable]
+    for candidate in (shutil.which("python3.11"), os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3.11")):
+        if candidate and os.path.exists(candidate) and candidate not in found:
+            found.append(candidate)
+            break
+    return found
+
+
+@pytest.mark.parametrize("python", interpreters())
+def test_the_model_runs_in_process_on_a_fake_clock_without_werkzeug(python):
+    done = subprocess.run([python, "-c", IN_PROCESS], cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    (record,) = result["account"]["history"]
+    assert (result["pending"], result["log"], result["werkzeug"]) == (0, ["0"], False)
+    assert (record["status"], record["fillDebtSz"], int(record["ts"])) == ("filled", "9.079631989", 1742192217000 - 3)
+    buy, sell = record["ordIdInfo"]
+    assert (buy["instId"], sell["instId"], sell["fillPx"], buy["fillPx"]) == ("USDC-USDT", "BTC-USDT", "83271.9", "1")
+    assert int(sell["cTime"]) < int(buy["cTime"]) == 1742192217000 - 3 + 3000
+    assert result["account"]["debts"] == {}
+
+
+def test_one_command_serves_the_demo_accounts_and_prints_them():
+    proc = subprocess.Popen([sys.executable, "-m", "tests.simulator", "--port", "0"], cwd=REPO,  # pylint: disable=consider-using-with
+                            env=dict(os.environ, PYTHONPATH=REPO), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while not lines or not lines[-1].startswith("Serving until Ctrl-C"):
+            assert time.monotonic() < deadline and proc.poll() is None, lines
+            lines.append(proc.stdout.readline().rstrip("\n"))
+        assert lines[0].startswith("OKX simulator listening on http://127.0.0.1:")
+        url = lines[0].split(" on ")[1]
+        okx(requests.get(url + "/api/v5/public/time", timeout=5))
+        header = next(index for index, line in enumerate(lines) if line.split()[:3] == ["name", "env", "api"])
+        for spec in states.demo()["accounts"]:
+            (row,) = [line for line in lines[header + 1:] if line.startswith(spec["name"] + " ")]
+            for value in (spec["env"], spec["api_key"], spec["secret"], spec["passphrase"], "USDT"):
+                assert value in row.split(), (value, row)
+        assert any(url in line and "okx_repay_api_url" in line for line in lines)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_one_command_says_what_is_missing():
+    code = "import runpy, sys; sys.modules['werkzeug'] = None; sys.argv = ['x']; runpy.run_module('tests.simulator', run_name='__main__')"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "werkzeug" in done.stderr and "make venv" in done.stderr and "pip install werkzeug" in done.stderr
