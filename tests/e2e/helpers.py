@@ -28,14 +28,15 @@ MAIN = dict(OKX_API_KEY="e2e-live-key", OKX_API_SECRET=SECRET, OKX_API_PASSPHRAS
 
 
 def base_state():
-    """The accounts most tests use: main (live, owes 100 USDC), demo (demo trading), margin (not in Spot mode)."""
+    """The accounts most tests use: main (live, owes 100 USDC), demo (demo trading), margin (Spot and futures mode,
+    acctLv 2: OKX refuses one-click repay there)."""
     return state(
-        account("main", uid="44800000001", api_key="e2e-live-key", secret=SECRET, passphrase=PASSPHRASE,
+        account("main", uid="44800000000000001", api_key="e2e-live-key", secret=SECRET, passphrase=PASSPHRASE,
                 balances={"USDT": "5000", "BTC": "1", "USDC": "20"}, debts={"USDC": "100"}),
-        account("demo", uid="44800000002", api_key="e2e-demo-key", secret=DEMO_SECRET, passphrase=PASSPHRASE,
+        account("demo", uid="44800000000000002", api_key="e2e-demo-key", secret=DEMO_SECRET, passphrase=PASSPHRASE,
                 env="demo", balances={"USDT": "1000"}, debts={"USDT": "50"}),
-        account("margin", uid="44800000003", api_key="e2e-margin-key", secret=SECRET, passphrase=PASSPHRASE,
-                acct_lv="3", balances={"USDT": "1000"}, debts={"USDT": "10"}),
+        account("margin", uid="44800000000000003", api_key="e2e-margin-key", secret=SECRET, passphrase=PASSPHRASE,
+                acct_lv="2", balances={"USDT": "1000"}, debts={"USDT": "10"}),
         prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.3)
 
 

@@ -109,7 +109,7 @@ def test_authentication_errors_say_what_to_fix(sim, playbook, env, code, hint):
 
 def test_an_account_not_in_spot_mode(sim, playbook):
     result = playbook(repay_play("USDT", "[USDT]"), env={"OKX_API_KEY": "e2e-margin-key"}).failed("repay")
-    assert result["okx_code"] == "51010" and "Spot mode" in result["msg"]
+    assert result["okx_code"] == "51010" and "(acctLv 1, 3, 4)" in result["msg"]
 
 
 def test_a_yaml_boolean_in_a_currency_list_is_refused_before_any_request(sim, playbook):
