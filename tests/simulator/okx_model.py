@@ -400,7 +400,7 @@ class Request:
             parts = urlsplit(target)
             target = parts.path + ("?" + parts.query if parts.query else "")
         self.target = target
-        raw_path, _, query = target.partition("?")
+        raw_path, _mark, query = target.partition("?")
         self.path = unquote(raw_path)
         self.args = {}
         for name, value in parse_qsl(query, keep_blank_values=True):
