@@ -385,8 +385,8 @@ class RepaySession:
         except OKXError as err:
             if err.code != HISTORY_REFUSED:
                 raise
-            self.history_refused = err
             self._debts = read_overview(self.client)  # the evidence left: OKX's reply, the journal, the debt
+            self.history_refused = err
             self._warn("%s: a repay is followed by OKX's reply, this machine's journal and the debt; one whose reply "
                        "is lost stays unknown and blocks its debt until released (docs/okx-modes.md)" % self._no_history)
         for debt_ccy, entry in sorted(entries.items()):

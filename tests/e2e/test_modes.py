@@ -30,7 +30,7 @@ def margin(state):
     return MARGIN
 
 
-def test_a_multi_currency_margin_account_repays_end_to_end_without_the_history(sim, playbook, margin):
+def test_a_multi_currency_margin_account_repays_end_to_end_without_the_history(margin, sim, playbook):
     run = playbook(account_play(wait="true", wait_timeout=60), env=margin)
     assert run.rc == 0, run.stdout
     result = run.result("account")["result"]
@@ -48,7 +48,7 @@ def test_a_multi_currency_margin_account_repays_end_to_end_without_the_history(s
     assert len(posts(sim)) == 2
 
 
-def test_without_the_history_a_lost_reply_stays_unknown_and_blocks_its_debt(sim, playbook, margin):
+def test_without_the_history_a_lost_reply_stays_unknown_and_blocks_its_debt(margin, sim, playbook):
     sim.set_faults([{"path": REPAY_PATH, "method": "POST", "kind": "drop", "apply": True}])
     first = playbook(repay_play("USDC", "[USDT]", wait_timeout=4), env=margin).failed("repay")
     assert (first["outcome"], first["changed"]) == ("unknown", True)
@@ -60,6 +60,7 @@ def test_without_the_history_a_lost_reply_stays_unknown_and_blocks_its_debt(sim,
 
 def test_spot_and_futures_mode_is_refused_with_a_hint_naming_the_modes(sim, playbook, state):
     state["accounts"].append(margin_account(acct_lv="2"))
+    sim.reset(state)
     result = playbook(repay_play("USDC", "[USDT]"), env=MARGIN).failed("repay")
     assert result["okx_code"] == "51010" and "acctLv 1, 3, 4" in result["msg"], result["msg"]
     assert posts(sim) == []
@@ -67,6 +68,7 @@ def test_spot_and_futures_mode_is_refused_with_a_hint_naming_the_modes(sim, play
 
 def test_okx_auto_repay_is_reported_and_warned_about(sim, playbook, state):
     state["accounts"].append(margin_account(acct_lv="1", spotBorrowAutoRepay=True))
+    sim.reset(state)
     run = playbook("""
         - hosts: localhost
           gather_facts: false
@@ -75,7 +77,7 @@ def test_okx_auto_repay_is_reported_and_warned_about(sim, playbook, state):
               cryptoops.okx.okx_one_click_repay_info:
             - name: account
               cryptoops.okx.okx_one_click_repay_account:
-                check_mode: true
+              check_mode: true
         """, env=MARGIN)
     assert run.rc == 0, run.stdout
     info = run.result("info")["result"]
@@ -95,6 +97,7 @@ def test_records_this_version_cannot_read_stop_only_their_own_debt(sim, playbook
         history=[dict(record, debtCcy="USDC", status="failed", fillDebtSz="", ts=str(ts)),
                  dict(record, debtCcy="ETH", status="filled", fillDebtSz="0.1", ts=str(ts + 1), riskFlag="new"),
                  dict(record, debtCcy="SOL", status="queued", fillDebtSz="0", ts=str(ts + 2))]))
+    sim.reset(state)
     run = playbook(account_play(wait="true", wait_timeout=60), env=dict(
         OKX_API_KEY="e2e-odd-key", OKX_API_SECRET="E2E-ODD-SECRET", OKX_API_PASSPHRASE="E2E-Odd-Pass"))
     result = run.failed("account")
