@@ -152,16 +152,20 @@ class OKXModuleMixin:
             codes.append(code)
         return codes
 
+    @staticmethod
+    def okx_failure_text(err, msg=None):
+        """What failed, OKX's code and message, and what to do: the message of fail_json_okx."""
+        text = "%s: %s" % (msg, err.msg) if msg else err.msg
+        if err.endpoint and str(err.endpoint) not in text:
+            text = "%s (%s)" % (text, err.endpoint)
+        hint = err.hint(COMMON_HINTS)
+        return "%s: %s" % (text, hint) if hint else text
+
     def fail_json_okx(self, err, msg=None, **result):
         """Fail the task for an OKXError: what failed, OKX's code and message, and what to do."""
-        text = "%s: %s" % (msg, err.msg) if msg else err.msg
-        endpoint = str(err.endpoint) if err.endpoint else None
-        if endpoint and endpoint not in text:
-            text = "%s (%s)" % (text, endpoint)
-        hint = err.hint(COMMON_HINTS)
         failure = dict(result)
-        failure.update(msg="%s: %s" % (text, hint) if hint else text, okx_code=err.code, okx_msg=err.okx_msg,
-                       http_status=err.http_status, endpoint=endpoint)
+        failure.update(msg=self.okx_failure_text(err, msg), okx_code=err.code, okx_msg=err.okx_msg,
+                       http_status=err.http_status, endpoint=str(err.endpoint) if err.endpoint else None)
         self.fail_json(**failure)
 
 

@@ -99,6 +99,20 @@ options:
       - They are added to this machine's journal for debts it has none of; they can only keep a debt waiting for
         OKX's history, never release one. A value this version cannot read fails the task.
     type: dict
+  summary_as:
+    description:
+      - Also return what the task did as the host's facts and the job's statistics, so that a role needs no
+        bookkeeping tasks of its own (one task per account; AWX shows both).
+      - The cacheable facts C(<summary_as>_summary) (RV(summary)) and C(<summary_as>_journal) (RV(journal), kept as
+        it was in O(journal) when the journal could not be read), and the statistics C(<summary_as>), one entry per
+        account under O(account_name), as M(ansible.builtin.set_stats) with C(aggregate=true) and C(per_host=false).
+      - ansible-core applies the facts and statistics of a task that succeeded; the role
+        P(cryptoops.okx.one_click_repay#role) records those of a failed one itself.
+    type: str
+  account_name:
+    description:
+      - The account's name in RV(summary) and in the statistics of O(summary_as), usually C(inventory_hostname).
+    type: str
 extends_documentation_fragment:
   - cryptoops.okx.okx
   - cryptoops.okx.okx.action_group
@@ -210,6 +224,17 @@ released:
   type: list
   elements: dict
   sample: [{debt_ccy: USDC, sent_at: "2026-11-26T10:00:00.123Z", ts: null}]
+summary:
+  description:
+    - What the task did, for the host's facts and the job's statistics (O(summary_as)), and for AWX.
+    - RV(debts_before), RV(repaid), RV(would_repay), RV(in_flight), RV(skipped_debts), RV(failed_debts),
+      RV(debts_left) and RV(report), with C(account) (O(account_name)), C(check_mode), C(finished) (UTC) and
+      C(error) (why the task failed, or null).
+  returned: unless the task failed before calling OKX (an option that is not valid)
+  type: dict
+  sample: {account: okx-main, check_mode: false, finished: "2026-12-02T10:00:00Z", error: null, debts_before: {},
+           repaid: [], would_repay: [], in_flight: [], skipped_debts: [], failed_debts: [], debts_left: {},
+           report: "repaid nothing; debts left: none"}
 journal:
   description:
     - The account's open journal entries after the task, to pass as O(journal) to the next task on another machine.
@@ -218,6 +243,8 @@ journal:
   type: dict
   sample: {version: 1, account: 0f3c5e..., entries: {}}
 """
+
+import datetime
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepaySession, unseen_currencies
@@ -247,6 +274,8 @@ MODULE = dict(
         wait_timeout=dict(type="int", default=60),
         release_open_repays=dict(type="list", elements="str", default=[]),
         journal=dict(type="dict"),
+        summary_as=dict(type="str"),
+        account_name=dict(type="str"),
     ),
     supports_check_mode=True,
 )
@@ -326,14 +355,37 @@ def finish(module, session, result, debts, error=None, what=None, reread=False):
         if module._diff:
             result["diff"] = debts_diff(result, reread)
     if error is not None:  # a journal refusal says all it means itself: it stops every debt of the account
-        text = error.msg if error.kind == "journal" else "%s: %s" % (what, error.msg)
+        what = None if error.kind == "journal" else what
+        text = module.okx_failure_text(error, what)
         result["report"] = "%s; then stopped: %s" % (result["report"], text) if debts is not None else text
-        module.fail_json_okx(error, msg=None if error.kind == "journal" else what, **result)
+        summarize(module, result, text)
+        module.fail_json_okx(error, msg=what, **result)
     failed = result["failed_debts"]
     if failed:
-        module.fail_json(msg="OKX one-click repay failed for %d debt(s) of the account: %s" % (
-            len(failed), "; ".join("%s: %s" % (item["debt_ccy"], item["msg"]) for item in failed)), **result)
+        msg = "OKX one-click repay failed for %d debt(s) of the account: %s" % (
+            len(failed), "; ".join("%s: %s" % (item["debt_ccy"], item["msg"]) for item in failed))
+        summarize(module, result, msg)
+        module.fail_json(msg=msg, **result)
+    summarize(module, result)
     module.exit_json(**result)
+
+
+SUMMARY_KEYS = ("debts_before", "repaid", "would_repay", "in_flight", "skipped_debts", "failed_debts", "debts_left",
+                "report")
+
+
+def summarize(module, result, error=None):
+    """The task's summary (RV(summary)), and with summary_as its facts and job statistics."""
+    summary = dict((key, result[key]) for key in SUMMARY_KEYS if key in result)
+    summary.update(account=module.params["account_name"], check_mode=module.check_mode, error=error,
+                   finished=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    result["summary"] = summary
+    prefix = module.params["summary_as"]
+    if prefix:
+        # An open repay is never forgotten by a failure: the journal carried in stays when it could not be read.
+        result["ansible_facts"] = {prefix + "_summary": summary,
+                                   prefix + "_journal": result.get("journal", module.params["journal"])}
+        result["ansible_stats"] = dict(data={prefix: {summary["account"]: summary}}, per_host=False, aggregate=True)
 
 
 def debts_diff(result, reread):

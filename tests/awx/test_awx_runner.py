@@ -239,13 +239,15 @@ def test_one_failing_account_does_not_hide_the_others(sim, jobs):
     assert summary["okx-main"]["debts_left"] == {}
     failed = host_events(job, "runner_on_failed", REPAY_TASK)
     assert list(failed) == ["okx-margin"]
-    assert summary["okx-margin"]["failed_debts"] == [] and "Spot mode" in summary["okx-margin"]["error"]
+    assert summary["okx-margin"]["failed_debts"] == [] and "acctLv 1, 3, 4" in summary["okx-margin"]["error"]
     assert_no_secret_in_output(job)
 
 
 def test_one_failing_debt_does_not_stop_the_others(sim, jobs):
-    debts = [{"debt_ccy": "USDC", "repay_ccy_list": ["NOPECOIN", "USDT"]},  # OKX rejects the unknown currency
-             {"debt_ccy": "ETH", "repay_ccy_list": ["USDT"]}]
+    debts = [{"debt_ccy": "USDC", "repay_ccy_list": ["USDT"]}, {"debt_ccy": "ETH", "repay_ccy_list": ["USDT"]}]
+    # OKX refuses the first repay (USDC's) with a parameter error, and runs the second.
+    sim.set_faults([{"path": "/api/v5/trade/one-click-repay-v2", "method": "POST", "kind": "malformed", "apply": False,
+                     "body": {"code": "51000", "msg": "Parameter repayCcyList error", "data": []}}])
     job = run_job(write_job_dir(jobs(), ["okx-main"], {"okx-main": {"okx_repay_debts": debts}}), sim, "1")
     assert_job(job, "failed", 2)
     summary = stats_artifact(job)["okx_repay"]["okx-main"]
