@@ -1025,3 +1025,16 @@ def test_one_command_says_what_is_missing():
                           text=True, timeout=60, check=False)
     assert done.returncode == 2 and done.stdout == ""
     assert "werkzeug" in done.stderr and "make venv" in done.stderr and "pip install werkzeug" in done.stderr
+
+
+def test_the_readme_lists_the_demo_accounts_the_command_serves():
+    """The README's table of demo accounts is states.demo(), which `python -m tests.simulator` serves."""
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+
+    def amounts(book):
+        return ", ".join("%s %s" % item for item in book.items())
+
+    for spec in states.demo()["accounts"]:
+        row = "| `%s` | %s | %s | %s |" % (spec["name"], spec["env"], amounts(spec["debts"]), amounts(spec["balances"]))
+        assert row in readme, row
