@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit-test fixtures (pytest loads this file; shared helpers live in okx_fakes.py)."""
+"""Unit-test fixtures (pytest loads this file; shared helpers, and MockOKX, the simulator's model of OKX in-process,
+live in okx_model_mock.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -22,7 +23,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_client
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import OKXClient
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import StateDir
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, URL, FakeClock, FakeOKX, new_mock
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import CREDENTIALS, URL, FakeClock, MockOKX, new_mock
 
 
 @pytest.fixture
@@ -48,9 +49,19 @@ def okx():
 
 
 @pytest.fixture
-def fake_okx(clock, okx):
-    """FakeOKX on the test's clock, answering every request; change its settings before the first request."""
-    return FakeOKX(clock).install(okx)
+def make_sim(clock, okx):
+    """``make_sim(**account)``: the simulator's model of OKX with one account (okx_model_mock.account_state: debts,
+    balances, history, settle_delay, history_lag, acct_lv, ...) on the test's clock, answering every request."""
+    def make(**account):
+        return MockOKX(clock, **account).install(okx)
+    return make
+
+
+@pytest.fixture
+def sim(make_sim):
+    """The model of OKX with the default account: a USDC debt of 100, 5000 USDT; repays settle in the model's
+    default seconds."""
+    return make_sim()
 
 
 @pytest.fixture

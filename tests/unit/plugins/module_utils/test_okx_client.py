@@ -38,7 +38,7 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import (
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import CURRENCY_LIST, HISTORY, REPAY
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import digest
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import KEY, PASSPHRASE, SECRET, UID, URL, reply
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import KEY, PASSPHRASE, SECRET, UID, URL, reply
 
 # The vectors of shared/okx/signature-vectors.json (python-okx and ccxt agree on them), shared with the simulator.
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "okx-signature-vectors.json")

@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_state import StateDir, default_state_dir
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import FakeClock
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import FakeClock
 
 
 def test_the_default_is_per_user_and_overridable():

@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_module
 from ansible_collections.cryptoops.okx.plugins.modules.okx_one_click_repay import main
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, PASSPHRASE, SECRET, URL
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import CREDENTIALS, KEY, PASSPHRASE, SECRET, URL
 
 ARGS = dict(CREDENTIALS, api_url=URL, debt_ccy="USDC", repay_ccy_list=["USDC", "USDT"])
 
@@ -21,61 +21,61 @@ def repay(run_module, check_mode=False, diff=False, **options):
     return run_module(main, dict(ARGS, **options), check_mode=check_mode, diff=diff)
 
 
-def test_a_debt_is_repaid_then_the_task_changes_nothing(fake_okx, run_module):
+def test_a_debt_is_repaid_then_the_task_changes_nothing(sim, run_module):
     first = repay(run_module, wait=True)
     second = repay(run_module, wait=True)
     assert (first["changed"], first["outcome"], first["reconciled"]) == (True, "accepted", False)
     assert (first["debt_before"], first["debt_after"], first["status"]) == ("100", "0", "filled")
-    assert first["ts"] == str(int(fake_okx.executed[0]["ts"]) + 3), "the POST reply's own ts"
+    assert first["ts"] == str(int(sim.executed()[0]["ts"]) + 3), "the POST reply's own ts"
     assert (second["changed"], second["outcome"], second["debt_before"]) == (False, "none", "0")
-    assert fake_okx.posts == 1
+    assert sim.posts == 1
 
 
-def test_without_wait_the_task_reports_the_accepted_repay(fake_okx, run_module):
+def test_without_wait_the_task_reports_the_accepted_repay(sim, run_module):
     result = repay(run_module)
     assert (result["changed"], result["outcome"]) == (True, "accepted")
     assert "status" not in result and "debt_after" not in result
 
 
-def test_check_mode_reads_only_and_predicts(fake_okx, run_module):
+def test_check_mode_reads_only_and_predicts(sim, run_module):
     result = repay(run_module, check_mode=True, diff=True)
     assert (result["changed"], result["outcome"], result["debt_after"]) == (True, "planned", "0")
     assert result["diff"] == {"before": {"debt_ccy": "USDC", "debt": "100"}, "after": {"debt_ccy": "USDC", "debt": "0"}}
-    assert fake_okx.posts == 0 and "ts" not in result
+    assert sim.posts == 0 and "ts" not in result
 
 
-def test_diff_shows_the_debt_after_when_waited_for(fake_okx, run_module):
+def test_diff_shows_the_debt_after_when_waited_for(sim, run_module):
     assert repay(run_module, diff=True, wait=True)["diff"]["after"]["debt"] == "0"
 
 
-def test_a_failed_repay_fails_the_task_and_says_so(fake_okx, run_module):
-    fake_okx.settle_due = lambda: [entry[0].update(status="failed") for entry in fake_okx.records]  # fills nothing
+def test_a_failed_repay_fails_the_task_and_says_so(make_sim, run_module):
+    make_sim(balances={"USDT": "0.0000001"})  # less than one lot of USDC-USDT: OKX fills nothing
     result = repay(run_module, wait=True)
     assert result["failed"] and result["changed"] is True and result["status"] == "failed"
     assert "as failed" in result["msg"]
 
 
-def test_a_repay_okx_rejects_is_a_failure_without_change(fake_okx, run_module):
+def test_a_repay_okx_rejects_is_a_failure_without_change(sim, run_module):
     result = repay(run_module, force=True, debt_ccy="ETH")
     assert (result["failed"], result["changed"], result["outcome"]) == (True, False, "not_executed")
     assert result["okx_code"] == "51000"
     assert "check debt_ccy" in result["msg"] and "OKX did not repay the ETH debt" in result["msg"]
 
 
-def test_no_eligible_repay_currency_fails_before_posting(fake_okx, run_module):
+def test_no_eligible_repay_currency_fails_before_posting(sim, run_module):
     result = repay(run_module, repay_ccy_list=["BTC"])
     assert result["failed"] and "currencies OKX offers for repay now: USDT" in result["msg"]
-    assert fake_okx.posts == 0 and result["changed"] is False
+    assert sim.posts == 0 and result["changed"] is False
 
 
-def test_a_mistyped_currency_is_not_silently_green(fake_okx, run_module):
+def test_a_mistyped_currency_is_not_silently_green(sim, run_module):
     result = repay(run_module, debt_ccy="USDCC")
     assert (result["changed"], result["outcome"]) == (False, "none")
     assert any("OKX lists no USDCC for this account (debts: USDC; repay currencies: USDT)" in warning
                for warning in result["warnings"])
 
 
-def test_a_currency_seen_in_the_history_does_not_warn(fake_okx, run_module):
+def test_a_currency_seen_in_the_history_does_not_warn(sim, run_module):
     repay(run_module, wait=True)
     assert repay(run_module)["warnings"] == []
 
@@ -112,8 +112,8 @@ def test_missing_credentials_name_the_options_and_environment_variables(okx, run
     assert len(okx.calls) == 0
 
 
-def test_credentials_come_from_the_environment(fake_okx, run_module, monkeypatch):
-    for name, value in (("OKX_API_KEY", "k"), ("OKX_API_SECRET", SECRET), ("OKX_API_PASSPHRASE", PASSPHRASE),
+def test_credentials_come_from_the_environment(sim, run_module, monkeypatch):
+    for name, value in (("OKX_API_KEY", KEY), ("OKX_API_SECRET", SECRET), ("OKX_API_PASSPHRASE", PASSPHRASE),
                         ("OKX_API_URL", URL)):
         monkeypatch.setenv(name, value)
     assert run_module(main, dict(debt_ccy="USDC", repay_ccy_list=["USDT"]))["changed"] is True

@@ -9,8 +9,9 @@ __metaclass__ = type
 import pytest
 import responses
 
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import AUTO_REPAY_WARNING
 from ansible_collections.cryptoops.okx.plugins.modules.okx_one_click_repay_info import main
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, UID, URL, reply
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import CREDENTIALS, UID, URL, reply
 
 ARGS = dict(CREDENTIALS, api_url=URL)
 CURRENCY_LIST = URL + "/api/v5/trade/one-click-repay-currency-list-v2"
@@ -56,7 +57,18 @@ def test_bad_paging_options_fail_before_any_request(okx, run_module, args, messa
     assert not okx.calls
 
 
-def test_an_okx_error_says_what_to_do(account, run_module):
-    account.add(responses.GET, CURRENCY_LIST, **reply(code="51010", msg="account mode", status=200))
+def test_an_okx_error_says_what_to_do(make_sim, run_module):
+    make_sim(acct_lv="2")  # Spot and futures: OKX refuses one-click repay (new), its currency list too
     result = run_module(main, ARGS)
-    assert result["failed"] is True and result["okx_code"] == "51010" and "Spot mode" in result["msg"]
+    assert result["failed"] is True and result["okx_code"] == "51010"
+    assert "acctLv 1, 3, 4" in result["msg"] and "not in Spot and futures mode (2)" in result["msg"]
+
+
+@pytest.mark.parametrize("auto_repay", [True, False], ids=["okx-auto-repay-on", "off"])
+def test_okx_own_spot_auto_repay_is_returned_and_warned_of(make_sim, run_module, auto_repay):
+    sim = make_sim(spot_borrow_auto_repay=auto_repay)
+    result = run_module(main, ARGS)
+    assert result["account"]["spot_borrow_auto_repay"] is auto_repay
+    assert result["account"]["uid"] == UID and result["account"]["acct_lv"] == "1"
+    assert (AUTO_REPAY_WARNING in result["warnings"]) is auto_repay
+    assert result["changed"] is False and sim.posts == 0

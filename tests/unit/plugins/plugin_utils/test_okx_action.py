@@ -19,7 +19,7 @@ from ansible_collections.cryptoops.okx.plugins.plugin_utils._okx_action import (
     OKXAction,
     _ModuleExit,
 )
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import CREDENTIALS, SECRET, URL
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import CREDENTIALS, SECRET, URL
 
 NAME = "cryptoops.okx.okx_one_click_repay"
 ARGS = dict(CREDENTIALS, api_url=URL, debt_ccy="USDC", repay_ccy_list=["USDT"])
@@ -31,9 +31,9 @@ def in_worker(args, check_mode=False, diff=False):
     return done.value.result
 
 
-def test_the_module_runs_in_the_worker_with_the_same_result(fake_okx, clock, run_in_worker, run_in_process):
+def test_the_module_runs_in_the_worker_with_the_same_result(sim, clock, run_in_worker, run_in_process):
     worker = run_in_worker(okx_one_click_repay.main, dict(ARGS, wait=True))
-    fake_okx.debts["USDC"] = fake_okx.debts.get("USDC", 0) + 100
+    sim.add_debt("USDC", 100)
     clock.now += 10
     process = run_in_process(okx_one_click_repay.main, dict(ARGS, wait=True))
     assert sorted(worker) == sorted(process)
@@ -73,7 +73,7 @@ def test_warnings_go_to_the_result_masked_never_to_the_display(monkeypatch):
     assert "warnings" not in done.value.result, "none, as a module process returns none"
 
 
-def test_a_warning_of_a_no_log_task_says_only_that_it_was_hidden(fake_okx, run_module):
+def test_a_warning_of_a_no_log_task_says_only_that_it_was_hidden(sim, run_module):
     """ansible-core prints a no_log task's warnings (it keeps them when it hides the result), in both paths."""
     shown = run_module(okx_one_click_repay.main, dict(ARGS, debt_ccy="USDCC"))
     hidden = run_module(okx_one_click_repay.main, dict(ARGS, debt_ccy="USDCC"), no_log=True)
@@ -137,7 +137,7 @@ def test_a_task_off_the_worker_executes_the_module_as_the_normal_action_does(mon
         assert rest == [("remove", "/remote/tmp")]
 
 
-def test_the_worker_path_passes_the_task_no_log_and_returns_the_warnings(fake_okx, monkeypatch):
+def test_the_worker_path_passes_the_task_no_log_and_returns_the_warnings(sim, monkeypatch):
     shown, hidden = action_for(monkeypatch, debt_ccy="USDCC"), action_for(monkeypatch, debt_ccy="USDCC", no_log=True)
     shown_result, hidden_result = shown.run(task_vars={}), hidden.run(task_vars={})
     assert shown.calls == hidden.calls == [], "run in the worker, not executed as a module"

@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The repay session's guarantee as properties: a stateful test of both repay modules against a model of OKX, with an
-adversarial scheduler, asserting the invariants after every step.
+"""The repay session's guarantee as properties: a stateful test of both repay modules against the simulator's model of
+OKX (okx_model_mock.MockOKX), with an adversarial scheduler, asserting the invariants after every step.
 
-The adversary: POST replies lost in every way (UNKNOWN_KINDS), POSTs OKX runs after the client gave up, replies that
+The account is in Spot mode (acctLv 1, where OKX shows the repay history) or in Multi-currency margin mode (acctLv 3,
+where it refuses it, and repays are followed by OKX's reply, the journal and the debt): Hypothesis picks one per run.
+The adversary: POST replies lost in every way (LOST_REPLY_KINDS), POSTs OKX runs after the client gave up, replies that
 echo the credentials, a history that lags by anything from 0 s to 2 h, fails, or pages wrongly, settlement from
 instant to minutes, OKX's clock skewed and jumping, our wall clock jumping, the journal damaged, a task killed before
 or after any request or journal write, a second task of the account (another key, another spelling of api_url) run
@@ -37,14 +39,18 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from ansible_collections.cryptoops.okx.plugins.module_utils import _okx_client, _okx_journal, _okx_state
 from ansible_collections.cryptoops.okx.plugins.modules import okx_one_click_repay, okx_one_click_repay_account
 from ansible_collections.cryptoops.okx.plugins.plugin_utils._okx_action import ControllerModule, _ModuleExit
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import (
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import (
+    HISTORY,
     KEY,
+    LOST_REPLY_KINDS,
     PASSPHRASE,
+    SECOND_KEY,
     SECRET,
-    UNKNOWN_KINDS,
     URL,
     FakeClock,
-    FakeOKX,
+    MockOKX,
+    failing,
+    lost_reply,
     new_mock,
 )
 
@@ -57,7 +63,7 @@ settings.register_profile("fuzz", max_examples=int(os.environ.get("OKX_PROPERTY_
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SPELLINGS = (URL, URL + ":443", "https://www.okx.com.")
-KEYS = (KEY, "second-key-of-the-account")
+KEYS = (KEY, SECOND_KEY)
 SECRETS = (KEY, SECRET, PASSPHRASE, KEYS[1])
 DEBTS = ("USDC", "ETH")
 TIMEOUT, RETRIES = 5.0, 2
@@ -69,42 +75,43 @@ class Killed(BaseException):
     """The task's process dies here (kill -9): nothing after runs, its open files (and locks) are closed."""
 
 
-class AdversarialOKX(FakeOKX):
-    """FakeOKX that knows which machine lineage sent each repay, and checks at each POST that no other repay of the
-    debt from that lineage is in flight (running, or to be run later: delivered after the client gave up)."""
+class AdversarialOKX(MockOKX):
+    """The model of OKX, told which task and machine lineage sends each repay (``tag``), checking at each POST that no
+    other repay of the debt from that lineage is in flight (running, or to be run later: delivered after the client
+    gave up)."""
 
-    def __init__(self, clock):
-        FakeOKX.__init__(self, clock, debts={"USDC": "100", "ETH": "2"}, balances={"USDT": "1000000"})
-        self.lineage = None
-        self.task = None
-        self.meta = {}  # id(record) -> (lineage, settles_at)
-        self.sent = []  # (task, debt_ccy, executed)
+    def __init__(self, clock, acct_lv):
+        MockOKX.__init__(self, clock, debts={"USDC": "100", "ETH": "2"}, balances={"USDT": "1000000"},
+                         acct_lv=acct_lv)
+        self.tag = (None, None)  # (task, lineage)
         self.violations = []
+        self.before_post.append(self._check)
 
-    def run_repay(self, body, delay=0.0):
-        record = FakeOKX.run_repay(self, body, delay)
-        self.meta[id(record)] = (self.lineage, self.clock.now + delay + self.settle)
-        return record
-
-    def repay(self, request):
-        debt_ccy = json.loads(request.body)["debtCcy"]
-        for record, _visible, _settles in self.records:
-            lineage, settles_at = self.meta.get(id(record), (None, 0))
-            if record["debtCcy"] == debt_ccy and lineage == self.lineage and self.clock.now < settles_at:
+    def _check(self, debt_ccy, headers):
+        for event in self.accepted():
+            if event["debt_ccy"] == debt_ccy and event["tag"][1] == self.tag[1] and self.in_flight(event):
                 self.violations.append("a second repay of %s from lineage %s while ts %s is in flight"
-                                       % (debt_ccy, lineage, record["ts"]))
-        if self.post_faults and self.post_faults[0] and self.post_faults[0][0] == "echo":
-            self.post_faults.pop(0)
-            self.posts += 1
-            self.sent.append((self.task, debt_ccy, False))
-            return 200, {}, json.dumps({"code": "50013", "msg": "busy; key %s passphrase %s"  # what the request had
-                                        % (request.headers["OK-ACCESS-KEY"], request.headers["OK-ACCESS-PASSPHRASE"]),
-                                        "data": []})
-        executed = len(self.executed)
-        try:
-            return FakeOKX.repay(self, request)
-        finally:
-            self.sent.append((self.task, debt_ccy, len(self.executed) > executed))
+                                       % (debt_ccy, self.tag[1], event["ts"]))
+        faults = self.model.faults()
+        head = next((fault for fault in faults if fault.get("path") == REPAY_PATH), None)
+        if head is not None and head.get("echo"):  # what the request had, in OKX's message
+            head["body"]["msg"] = "busy; key %s passphrase %s" % (headers["OK-ACCESS-KEY"],
+                                                                 headers["OK-ACCESS-PASSPHRASE"])
+            self.set_faults(faults)
+
+    @property
+    def sent(self):
+        """(task, debt_ccy, whether OKX ran it) of every repay POST."""
+        return [(event["tag"][0], event["debt_ccy"], event["accepted"]) for event in self.events]
+
+
+def post_fault(kind, executed, delay):
+    """A fault of the model for one repay POST: a lost reply (LOST_REPLY_KINDS), or "echo": a refusal (50013, not
+    run) whose message repeats the request's credentials."""
+    if kind == "echo":
+        return {"path": REPAY_PATH, "method": "POST", "kind": "malformed", "apply": False, "echo": True,
+                "body": {"code": "50013", "msg": "busy", "data": []}}
+    return lost_reply(kind, apply=executed, runs_after=delay if executed else None)
 
 
 class Machine:
@@ -127,9 +134,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
         self.clock = FakeClock()
         self.mock = new_mock()
         self.mock.start()
-        self.okx = AdversarialOKX(self.clock)
-        for url in SPELLINGS:
-            self.okx.install(self.mock, url=url)
+        self.okx = None  # the account's mode is drawn: see start()
 
         # Functions, not bound methods: patched onto the classes, they receive the client, journal or state dir.
         def request(client, *args, **kwargs):
@@ -203,7 +208,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
             self.clock.now += value
             self.moved += value
         elif what == "skew":
-            self.okx.skew += value
+            self.okx.skew = self.okx.skew + value
         elif what == "concurrent" and not self.blocking_locks:  # a second task of the account, here, right now
             machine, spelling, key = value
             started = self.clock.now
@@ -216,8 +221,8 @@ class RepaySessionMachine(RuleBasedStateMachine):
              nested=False):
         self.tasks += 1
         task = self.tasks
-        saved_task, saved_lineage = self.okx.task, self.okx.lineage
-        self.okx.task, self.okx.lineage = task, machine.lineage
+        saved_tag = self.okx.tag
+        self.okx.tag = (task, machine.lineage)
         os.environ["OKX_STATE_DIR"] = machine.path
         args = dict(api_key=key, api_secret=SECRET, api_passphrase=PASSPHRASE, api_url=spelling, timeout=TIMEOUT,
                     retries=RETRIES, wait=wait, wait_timeout=wait_timeout)
@@ -241,7 +246,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
             if not nested:
                 machine.fact_fresh = False
         finally:
-            self.okx.task, self.okx.lineage = saved_task, saved_lineage
+            self.okx.tag = saved_tag
         elapsed = self.clock.now - started - (self.moved - moved_before)
         debts = 1 if kind != "account" else len(DEBTS)
         bound = 5 * wait_timeout + (3 + 2 * debts) * REQUEST_BOUND
@@ -269,7 +274,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
             assert secret not in text, "a credential in a task's result"
         assert not result.get("changed") or posted or result.get("would_repay") or \
             result.get("outcome") == "planned", "changed without a POST"
-        executed_ts = [int(record["ts"]) for record in self.okx.executed]
+        executed_ts = [event["ts"] for event in self.okx.accepted()]
         ran = dict(((task_, debt), True) for task_, debt, executed in self.okx.sent if executed)
         reports = [result] if "outcome" in result else (
             result.get("repaid", []) + result.get("in_flight", []) + result.get("failed_debts", []))
@@ -293,17 +298,20 @@ class RepaySessionMachine(RuleBasedStateMachine):
 
     # the adversary's moves
 
-    @initialize()
-    def start(self):
+    @initialize(acct_lv=st.sampled_from(["1", "3"]))
+    def start(self, acct_lv):
         self.moved = 0.0
+        self.okx = AdversarialOKX(self.clock, acct_lv)
+        for url in SPELLINGS:
+            self.okx.install(self.mock, url=url)
 
     @rule(machine=st.integers(0, 3), kind=st.sampled_from(("account",) + DEBTS), spelling=st.sampled_from(SPELLINGS),
           key=st.sampled_from(KEYS), wait=st.booleans(), wait_timeout=st.sampled_from([1, 10, 60]),
           check_mode=st.booleans(),
-          faults=st.lists(st.tuples(st.sampled_from(UNKNOWN_KINDS + ("ok", "ok", "echo")), st.booleans(),
+          faults=st.lists(st.tuples(st.sampled_from(LOST_REPLY_KINDS + ("ok", "ok", "echo")), st.booleans(),
                                     st.sampled_from([0, 0, 4, 25])), max_size=3),
           lag=st.sampled_from([0, 0, 3, 30, 600, 7200]), settle=st.sampled_from([0.5, 5, 120]),
-          paging=st.sampled_from(["ok", "ok", "ok", "repeat", "ignore_after"]),
+          paging=st.sampled_from(["ok", "ok", "ok", "repeat_records", "ignore_after"]),
           history_failures=st.sampled_from([0, 0, 0, 0, 2, 50]),
           schedule=st.dictionaries(
               st.tuples(st.sampled_from(["before", "after", "journaled"]), st.integers(1, 12)),
@@ -315,14 +323,20 @@ class RepaySessionMachine(RuleBasedStateMachine):
     def task(self, machine, kind, spelling, key, wait, wait_timeout, check_mode, faults, lag, settle, paging,
              history_failures, schedule):
         machine = self._live(machine)
-        self.okx.post_faults = [None if fault[0] == "ok" else fault for fault in faults]
-        self.okx.lag, self.okx.settle, self.okx.paging = lag, settle, paging
-        self.okx.history_failures = history_failures
+        # Each POST takes the next fault; an "ok" one is a POST OKX answers on time (a slow reply of no delay).
+        posts = [post_fault(*fault) if fault[0] != "ok" else {"path": REPAY_PATH, "method": "POST", "kind": "slow",
+                                                               "delay": 0} for fault in faults]
+        history = [failing(HISTORY, times=history_failures)] if history_failures else []
+        if paging != "ok":
+            history.append({"path": HISTORY, "method": "GET", "kind": paging, "times": 10 ** 6})
+        self.okx.set_faults(posts + history)
+        self.okx.configure(history_lag=lag, settle_delay=settle)
         self.calls = self.journal_writes = 0
         self.schedule = dict((point, action if action[0] != "concurrent" else ("concurrent", (machine,) + action[1]))
                              for point, action in schedule.items())
         self._run(machine, kind, spelling, key, wait, wait_timeout, check_mode=check_mode)
-        self.okx.history_failures, self.okx.paging = 0, "ok"
+        # The history behaves again; the POST faults not taken stay for the next tasks.
+        self.okx.set_faults([fault for fault in self.okx.model.faults() if fault.get("path") == REPAY_PATH])
 
     @rule(seconds=st.sampled_from([1, 30, 600, 7200, 8 * 86400]))
     def time_passes(self, seconds):
@@ -334,8 +348,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
 
     @rule(debt_ccy=st.sampled_from(DEBTS), amount=st.sampled_from(["1", "100"]))
     def new_debt(self, debt_ccy, amount):
-        self.okx.settle_due()
-        self.okx.debts[debt_ccy] = self.okx.debts.get(debt_ccy, 0) + int(amount)
+        self.okx.add_debt(debt_ccy, amount)
 
     @rule(carry=st.booleans())
     def fresh_machine(self, carry):
@@ -393,6 +406,7 @@ class RepaySessionMachine(RuleBasedStateMachine):
                     assert secret.encode() not in content and secret not in name
 
 
+REPAY_PATH = "/api/v5/trade/one-click-repay-v2"
 _ORIGINAL_REQUEST = _okx_client.OKXClient.request
 _ORIGINAL_PUT = _okx_journal.Journal.put
 _ORIGINAL_LOCK = _okx_state.StateDir.lock
