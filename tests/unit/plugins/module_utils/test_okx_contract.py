@@ -23,7 +23,7 @@ from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
     snake_order,
 )
 from ansible_collections.cryptoops.okx.tests.okx_examples import FIELDS, load, merge, missing, names, shape
-from ansible_collections.cryptoops.okx.tests.unit.okx_fakes import URL
+from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import URL
 
 ENDPOINTS = {
     "account-config": ACCOUNT_CONFIG,
