@@ -53,7 +53,7 @@ STATE = state(
     # Not in Spot mode: OKX refuses one-click repay there.
     account("margin", uid="3", api_key="awx-margin-key", secret=SUB_SECRET, passphrase=PASSPHRASE, acct_lv="2",
             balances={"USDT": "10"}, debts={"USDT": "8"}),
-    prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.2)
+    prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"})
 
 
 @pytest.fixture

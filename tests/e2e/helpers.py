@@ -37,7 +37,7 @@ def base_state():
                 env="demo", balances={"USDT": "1000"}, debts={"USDT": "50"}),
         account("margin", uid="44800000000000003", api_key="e2e-margin-key", secret=SECRET, passphrase=PASSPHRASE,
                 acct_lv="2", balances={"USDT": "1000"}, debts={"USDT": "10"}),
-        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}, settle_delay=0.3)
+        prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"})
 
 
 def repay_play(debt_ccy="USDC", repay_ccy_list="[USDC, BTC]", wait="true", name="repay", **options):
