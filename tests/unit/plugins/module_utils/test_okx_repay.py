@@ -107,6 +107,7 @@ def test_two_records_in_the_send_window_are_an_unknown_outcome_not_a_guess(make_
     sim = make_sim(settle_delay=60)  # the debt still shows when the other repay is posted
     sim.set_faults([lost_reply("slow")])
     # Another controller's identical repay lands in the same window: OKX runs it once the client gave up on its POST.
+
     def same_repay(request):
         body = json.loads(request.body)
         sim.post_repay(body["debtCcy"], body["repayCcyList"])

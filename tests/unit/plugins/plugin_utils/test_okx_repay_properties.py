@@ -95,8 +95,8 @@ class AdversarialOKX(MockOKX):
         faults = self.model.faults()
         head = next((fault for fault in faults if fault.get("path") == REPAY_PATH), None)
         if head is not None and head.get("echo"):  # what the request had, in OKX's message
-            head["body"]["msg"] = "busy; key %s passphrase %s" % (headers["OK-ACCESS-KEY"],
-                                                                 headers["OK-ACCESS-PASSPHRASE"])
+            head["body"]["msg"] = "busy; key %s passphrase %s" % (
+                headers["OK-ACCESS-KEY"], headers["OK-ACCESS-PASSPHRASE"])
             self.set_faults(faults)
 
     @property
@@ -324,8 +324,8 @@ class RepaySessionMachine(RuleBasedStateMachine):
              history_failures, schedule):
         machine = self._live(machine)
         # Each POST takes the next fault; an "ok" one is a POST OKX answers on time (a slow reply of no delay).
-        posts = [post_fault(*fault) if fault[0] != "ok" else {"path": REPAY_PATH, "method": "POST", "kind": "slow",
-                                                               "delay": 0} for fault in faults]
+        on_time = {"path": REPAY_PATH, "method": "POST", "kind": "slow", "delay": 0}
+        posts = [post_fault(*fault) if fault[0] != "ok" else dict(on_time) for fault in faults]
         history = [failing(HISTORY, times=history_failures)] if history_failures else []
         if paging != "ok":
             history.append({"path": HISTORY, "method": "GET", "kind": paging, "times": 10 ** 6})
