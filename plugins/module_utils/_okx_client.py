@@ -338,12 +338,15 @@ class OKXClient:
     def user_id(self):
         """The uid of the key's account: read once from GET /api/v5/account/config, then kept in the state dir."""
         if self._uid is None:
-            cached = (self.state.read_json(self._uid_file()) or {}).get("uid")
+            cached = self._cached_uid()
             if isinstance(cached, str) and cached.isdigit():
                 self._uid = cached
             else:
                 self.account_config()
         return self._uid
+
+    def _cached_uid(self):
+        return (self.state.read_json(self._uid_file()) or {}).get("uid")
 
     def account_config(self):
         """GET /api/v5/account/config, read now (its settings change): the reply's object, whose uid is checked
@@ -355,7 +358,8 @@ class OKXClient:
             raise malformed(ACCOUNT_CONFIG, "data[0].uid", uid, "the account's User ID (digits)", mask=self.mask)
         if uid != self._uid:
             self._uid = uid
-            self.state.write_json(self._uid_file(), {"uid": uid})
+            if uid != self._cached_uid():  # written once, not by every task that reads the config
+                self.state.write_json(self._uid_file(), {"uid": uid})
         return config
 
     def account_id(self):
