@@ -3,7 +3,7 @@
 """Benchmark: the role through ansible-playbook vs a careful python-okx script, on the same simulated fleet.
 
 Run from the repository root (README.md beside this file says more):
-  .venv/bin/python -m tests.bench.run_bench --accounts 100 --debts 3 --forks 20 [--json build/bench/result.json]
+  .venv/bin/python -m tests.bench.run_bench --accounts 100 --debts 3 --forks 20 [--slices 1] [--json build/bench/result.json]
 """
 
 import argparse
@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib import metadata
 
@@ -33,6 +34,7 @@ INTERVAL = 2.0  # OKX: 1 request / 2 s per uid on each of them
 BIN = os.path.dirname(sys.executable)
 COLLECTIONS_PATH = os.environ.get("OKX_BENCH_COLLECTIONS_PATH", os.path.join(REPO, "build", "installed"))
 RUNNERS = ("ansible", "sdk")
+SAMPLE_SECONDS = 0.2  # how often the memory of a runner's process tree is read
 
 
 def write_json(path, data):
@@ -50,12 +52,25 @@ def private_env(work):
     return env
 
 
-def ansible_command(state, sim_url, work, forks):
-    """An inventory directory (group okx_accounts, credentials as host vars) and the ansible-playbook command."""
+def get_sliced_hosts(hosts, slice_number, slice_count):
+    """AWX's job slice ``slice_number`` (1-based) of ``slice_count``: the hosts ordered by name, every N-th from
+    position slice_number - 1 (awx/main/models/inventory.py: get_script_data orders by name, get_sliced_hosts takes
+    ``hosts[slice_number - 1::slice_count]``)."""
+    return sorted(hosts)[slice_number - 1::slice_count]
+
+
+def ansible_command(state, sim_url, work, forks, hosts=None):
+    """An inventory directory (group okx_accounts, credentials as host vars) and the ansible-playbook command.
+
+    ``hosts``: the account names of this inventory (a job slice), default all; the state directory is the run's own
+    (OKX_STATE_DIR under ``work``), as each AWX job has its own execution environment.
+    """
     inventory = os.path.join(work, "inventory")
     os.makedirs(os.path.join(inventory, "host_vars"))
     os.makedirs(os.path.join(inventory, "group_vars"))
-    hosts = [account["name"] for account in state["accounts"]]
+    if hosts is None:
+        hosts = [account["name"] for account in state["accounts"]]
+    wanted = set(hosts)
     write_json(os.path.join(inventory, "hosts.yml"), {"okx_accounts": {"hosts": {host: None for host in hosts}}})
     write_json(os.path.join(inventory, "group_vars", "okx_accounts.yml"), {
         "ansible_connection": "local",
@@ -63,6 +78,8 @@ def ansible_command(state, sim_url, work, forks):
         "okx_repay_api_url": sim_url,
     })
     for account in state["accounts"]:
+        if account["name"] not in wanted:
+            continue
         write_json(os.path.join(inventory, "host_vars", account["name"] + ".yml"), {
             "okx_repay_api_key": account["api_key"],
             "okx_repay_api_secret": account["secret"],
@@ -79,6 +96,7 @@ def ansible_command(state, sim_url, work, forks):
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_RETRY_FILES_ENABLED="False",
         ANSIBLE_LOCALHOST_WARNING="False",
+        OKX_STATE_DIR=os.path.join(work, "state"),
     )
     command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, "cryptoops.okx.one_click_repay", "-f", str(forks)]
     return command, env
@@ -98,6 +116,79 @@ def children_cpu():
     """CPU seconds (user + system) of the finished child processes, their own children included."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def process_tree(roots):
+    """The pids of ``roots`` and of all their descendants now, from /proc."""
+    children = collections.defaultdict(list)
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        children[int(fields[1])].append(int(name))
+    tree, todo = [], list(roots)
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return tree
+
+
+def memory_kb(pid):
+    """(VmRSS, VmHWM) of a process in kB, or None when it is gone."""
+    values = {}
+    try:
+        with open("/proc/%d/status" % pid, encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    values[line.split(":", 1)[0]] = int(line.split()[1])
+    except OSError:
+        return None
+    return (values["VmRSS"], values["VmHWM"]) if len(values) == 2 else None
+
+
+class TreeMemory:
+    """Samples the process trees of ``pids`` every SAMPLE_SECONDS while they run (in a thread): the peak of the sum
+    of VmRSS over the live processes of the trees (ansible-playbook and its workers; pages shared after fork counted
+    in every process, so an upper bound), the largest VmHWM of one process, and the most processes at once."""
+
+    def __init__(self, pids):
+        self.pids = list(pids)
+        self.peak_sum_kb = 0
+        self.peak_one_kb = 0
+        self.peak_processes = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            total = count = 0
+            for pid in process_tree(self.pids):
+                memory = memory_kb(pid)
+                if memory is None:
+                    continue
+                total += memory[0]
+                count += 1
+                self.peak_one_kb = max(self.peak_one_kb, memory[1])
+            self.peak_sum_kb = max(self.peak_sum_kb, total)
+            self.peak_processes = max(self.peak_processes, count)
+            self.samples += 1
+            if self._stop.wait(SAMPLE_SECONDS):
+                return
+
+    def stop(self):
+        """Stop sampling (call it before the runners are waited for: a reaped pid is no longer theirs)."""
+        self._stop.set()
+        self._thread.join()
+        return {"peak_rss_tree_mb": round(self.peak_sum_kb / 1024.0, 1),
+                "peak_rss_largest_process_mb": round(self.peak_one_kb / 1024.0, 1),
+                "peak_processes": self.peak_processes, "memory_samples": self.samples}
 
 
 def measure(log, final_state):
@@ -128,18 +219,50 @@ def measure(log, final_state):
     }
 
 
-def run_one(name, command, env, cwd, sim, state, output_path, timeout):
-    """Reset the simulator, run one runner to its end and measure it."""
+def run_one(name, jobs, sim, state, timeout):
+    """Reset the simulator, run one runner to its end and measure it.
+
+    ``jobs``: (command, env, cwd, output_path) of each process of the runner, started at once (one, or one per job
+    slice): the wall time is from the first start to the last end, the exit status the first non-zero one.
+    """
     sim.reset(state)
     sim_cpu = sim.cpu_seconds()
     cpu = children_cpu()
     started = time.monotonic()
-    with open(output_path, "w", encoding="utf-8") as output:
-        proc = subprocess.run(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, timeout=timeout, check=False)
-    wall = time.monotonic() - started
-    result = {"runner": name, "exit_status": proc.returncode, "wall_seconds": round(wall, 3),
+    outputs = [open(output_path, "w", encoding="utf-8") for _command, _env, _cwd, output_path in jobs]
+    try:
+        procs = [subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
+                 for (command, env, cwd, _path), output in zip(jobs, outputs)]
+        memory = TreeMemory(proc.pid for proc in procs)
+        ended = {}
+
+        def wait(proc):
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            ended[proc.pid] = time.monotonic()
+
+        waiters = [threading.Thread(target=wait, args=(proc,)) for proc in procs]
+        for waiter in waiters:
+            waiter.start()
+        for waiter in waiters:
+            waiter.join()
+        peak = memory.stop()
+    finally:
+        for output in outputs:
+            output.close()
+    wall = max(ended.values()) - started
+    statuses = [proc.returncode for proc in procs]
+    result = {"runner": name, "exit_status": next((rc for rc in statuses if rc), 0), "wall_seconds": round(wall, 3),
               "cpu_seconds": round(children_cpu() - cpu, 3), "simulator_cpu_seconds": round(sim.cpu_seconds() - sim_cpu, 3),
-              "output": output_path}
+              "output": jobs[0][3]}
+    result.update(peak)
+    if len(jobs) > 1:
+        result["slices"] = [{"slice": number, "exit_status": proc.returncode,
+                             "wall_seconds": round(ended[proc.pid] - started, 3), "output": job[3]}
+                            for number, (proc, job) in enumerate(zip(procs, jobs), 1)]
     result.update(measure(sim.log(), sim.state()))
     result["problems"] = problems(result)
     return result
@@ -180,15 +303,31 @@ def table(report):
         ("repay POSTs per debt (max)", "repays_per_debt_max", "%d"),
         ("debts left", "debts_left", "%d"),
         ("exit status", "exit_status", "%d"),
+        ("peak RSS, sum over process tree (MB)", "peak_rss_tree_mb", "%.0f"),
+        ("peak RSS, largest process (MB)", "peak_rss_largest_process_mb", "%.0f"),
+        ("processes at once (max)", "peak_processes", "%d"),
     ]
     lines = ["OKX one-click repay: %(accounts)d accounts x %(debts)d debts, %(forks)d forks/threads, "
              "settle delay %(settle_delay)s s, %(cpus)d CPUs" % report,
              "%-36s %12s %12s" % ("", "ansible", "python-okx")]
+    if report["slices"] > 1:
+        lines.insert(1, "ansible: %(slices)d job slices at once (AWX's: slice i has hosts i-1, i-1+N, ... by name), each its own "
+                        "ansible-playbook with %(forks)d forks and state dir; python-okx: %(sdk_threads)d threads" % report)
     for label, key, form in rows:
-        cells = ["-" if runs[name][key] is None else form % runs[name][key] for name in RUNNERS]
+        cells = ["-" if runs[name].get(key) is None else form % runs[name][key] for name in RUNNERS]
         lines.append("%-36s %12s %12s" % (label, cells[0], cells[1]))
-    lines.append("floor: ceil(%d / %d) x %d x %.0f s = %.1f s" % (
-        report["accounts"], report["forks"], report["debts"], INTERVAL, report["floor_seconds"]))
+    if report["slices"] > 1:
+        lines.append("floor: ceil(ceil(%d / %d) / %d) x %d x %.0f s = %.1f s" % (
+            report["accounts"], report["slices"], report["forks"], report["debts"], INTERVAL, report["floor_seconds"]))
+        lines.append("slices (wall s, exit status): %s" % ", ".join(
+            "%d: %.1f, %d" % (entry["slice"], entry["wall_seconds"], entry["exit_status"])
+            for entry in runs["ansible"]["slices"]))
+    else:
+        lines.append("floor: ceil(%d / %d) x %d x %.0f s = %.1f s" % (
+            report["accounts"], report["forks"], report["debts"], INTERVAL, report["floor_seconds"]))
+    lines.append("peak RSS: the most, over samples every %.1f s of /proc/PID/status, of the VmRSS summed over the "
+                 "runner's process tree (pages shared after fork counted in each process); largest process: its VmHWM"
+                 % SAMPLE_SECONDS)
     lines.append("wall(ansible) / wall(python-okx) = %.2f" % report["ratio"])
     for name in RUNNERS:
         if runs[name]["problems"]:
@@ -210,17 +349,24 @@ def main(argv=None):
     parser.add_argument("--accounts", type=int, default=100, help="simulated accounts (default 100)")
     parser.add_argument("--debts", type=int, default=3, help="debts per account (default 3)")
     parser.add_argument("--forks", type=int, default=20, help="ansible forks, and threads of the SDK script (default 20)")
+    parser.add_argument("--slices", type=int, default=1,
+                        help="run the role as this many AWX job slices at once, each an ansible-playbook with --forks "
+                             "over every N-th host; the SDK script then runs forks x slices threads (default 1)")
     parser.add_argument("--json", default=os.path.join(REPO, "build", "bench", "result.json"), help="result file")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds each runner may take (default 3600)")
     args = parser.parse_args(argv)
+    if args.slices < 1 or args.forks < 1:
+        parser.error("--slices and --forks must be at least 1")
     if not os.path.isdir(os.path.join(COLLECTIONS_PATH, "ansible_collections", "cryptoops", "okx")):
         parser.error("the collection is not installed in %s: run `make build-install` first" % COLLECTIONS_PATH)
 
     result_dir = os.path.dirname(os.path.abspath(args.json))
     os.makedirs(result_dir, exist_ok=True)
     state = fleet(args.accounts, args.debts)
+    sdk_threads = args.forks * args.slices
     report = {"accounts": args.accounts, "debts": args.debts, "forks": args.forks,
-              "floor_seconds": math.ceil(args.accounts / args.forks) * args.debts * INTERVAL,
+              "slices": args.slices, "sdk_threads": sdk_threads,
+              "floor_seconds": math.ceil(math.ceil(args.accounts / args.slices) / args.forks) * args.debts * INTERVAL,
               "settle_delay": state["settle_delay"], "history_lag": state.get("history_lag", 0), "cpus": os.cpu_count(),
               "versions": {"python": sys.version.split()[0], "ansible-core": version("ansible-core"),
                            "python-okx": version("python-okx")},
@@ -228,16 +374,26 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="okx-bench-")
     try:
         with start_simulator(state, os.path.join(work, "simulator")) as sim:
+            names = [account["name"] for account in state["accounts"]]
             for name in RUNNERS:
                 run_dir = os.path.join(work, name)
                 os.makedirs(run_dir)
-                if name == "ansible":
+                if name == "ansible" and args.slices > 1:
+                    jobs = []
+                    for number in range(1, args.slices + 1):
+                        slice_dir = os.path.join(run_dir, "slice%d" % number)
+                        os.makedirs(slice_dir)
+                        command, env = ansible_command(state, sim.url, slice_dir, args.forks,
+                                                       get_sliced_hosts(names, number, args.slices))
+                        jobs.append((command, env, slice_dir, os.path.join(result_dir, "ansible-slice%d.log" % number)))
+                elif name == "ansible":
                     command, env = ansible_command(state, sim.url, run_dir, args.forks)
+                    jobs = [(command, env, run_dir, os.path.join(result_dir, "ansible.log"))]
                 else:
-                    command, env = sdk_command(state, sim.url, run_dir, args.forks, result_dir)
+                    command, env = sdk_command(state, sim.url, run_dir, sdk_threads, result_dir)
+                    jobs = [(command, env, run_dir, os.path.join(result_dir, "sdk.log"))]
                 print("running %s ..." % name, flush=True)
-                report["runners"][name] = run_one(name, command, env, run_dir, sim, state,
-                                                  os.path.join(result_dir, name + ".log"), args.timeout)
+                report["runners"][name] = run_one(name, jobs, sim, state, args.timeout)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -246,8 +402,10 @@ def main(argv=None):
     report["ok"] = not any(runs[name]["problems"] for name in RUNNERS)
     write_json(args.json, report)
     for name in RUNNERS:
+        failed = [entry["output"] for entry in runs[name].get("slices", []) if entry["exit_status"]]
         if runs[name]["exit_status"] != 0:
-            print("--- last lines of %s (%s) ---\n%s" % (name, runs[name]["output"], tail(runs[name]["output"])))
+            for output in failed or [runs[name]["output"]]:
+                print("--- last lines of %s (%s) ---\n%s" % (name, output, tail(output)))
     print(table(report))
     print("result: %s" % args.json)
     return 0 if report["ok"] else 1
