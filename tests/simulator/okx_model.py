@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""OKX's v5 REST endpoints of one-click repay as a model: no HTTP, standard library only (Python >= 3.11).
+"""OKX's v5 REST endpoints of one-click repay as a model: no HTTP, standard library only (Python >= 3.11). Also the
+market data (tickers, index tickers, instruments), interest rates and trade fee, consistent with its settlement.
 
 ``okx_simulator.py`` serves this model over HTTP (werkzeug); unit tests can drive it in-process, on a fake clock.
 README.md beside this file describes the state, the endpoints, the settlement, the admin routes and the faults.
@@ -23,6 +24,7 @@ API::
         # the /__sim__/NAME routes (payload: the parsed JSON body, None for GET); status 200, 400 or 404
     model.set_faults(faults); model.view(); model.log(); model.faults(); model.configure(**settings)
     model.set_clock_skew(seconds); model.set_prices(prices); model.reset(state); model.close(); model.now()
+    model.quote(ccy)          # (last, bid, ask) of the X-USDT pair now, as the tickers show it and settlement fills
 
 ``sign(secret, timestamp, method, request_path, body)`` is OKX's signature function.
 """
@@ -40,7 +42,7 @@ import re
 import threading
 import time
 from datetime import datetime
-from decimal import Decimal, InvalidOperation, ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_UP, localcontext
+from decimal import Decimal, InvalidOperation, ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, localcontext
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 TIME = "/api/v5/public/time"
@@ -49,8 +51,15 @@ BALANCE = "/api/v5/account/balance"
 CURRENCY_LIST = "/api/v5/trade/one-click-repay-currency-list-v2"
 REPAY = "/api/v5/trade/one-click-repay-v2"
 HISTORY = "/api/v5/trade/one-click-repay-history-v2"
+TICKERS = "/api/v5/market/tickers"
+TICKER = "/api/v5/market/ticker"
+INDEX_TICKERS = "/api/v5/market/index-tickers"
+INSTRUMENTS = "/api/v5/public/instruments"
+INTEREST_RATE = "/api/v5/account/interest-rate"
+TRADE_FEE = "/api/v5/account/trade-fee"
 ADMIN = "/__sim__/"
-PUBLIC = (TIME,)
+# No authentication (signed headers, if sent, are ignored); rate limited per client IP.
+PUBLIC = (TIME, TICKERS, TICKER, INDEX_TICKERS, INSTRUMENTS)
 
 # path: (method, requests allowed per window, window in seconds, handler). Limits are OKX's documented ones,
 # counted per User ID (per client IP for the public endpoints, which need no authentication).
@@ -61,6 +70,12 @@ ENDPOINTS = {
     CURRENCY_LIST: ("GET", 1, 2.0, "currency_list"),
     REPAY: ("POST", 1, 2.0, "repay"),
     HISTORY: ("GET", 1, 2.0, "repay_history"),
+    TICKERS: ("GET", 20, 2.0, "market_tickers"),
+    TICKER: ("GET", 20, 2.0, "market_ticker"),
+    INDEX_TICKERS: ("GET", 20, 2.0, "index_tickers"),
+    INSTRUMENTS: ("GET", 20, 2.0, "instruments"),
+    INTEREST_RATE: ("GET", 5, 2.0, "interest_rate"),
+    TRADE_FEE: ("GET", 5, 2.0, "trade_fee"),
 }
 
 # OKX error code: (HTTP status, message), from OKX's v5 error code tables (see README.md for sources).
@@ -87,7 +102,9 @@ ERRORS = {
     "50115": (405, "Invalid request method."),
     "50120": (200, "This API key doesn't have permission to use this function"),
     "51000": (400, "Parameter {0} error"),
+    "51001": (200, "Instrument ID, Instrument ID code or Spread ID doesn't exist."),
     "51010": (200, "You can't complete this request under your current account mode."),
+    "51014": (200, "Index doesn't exist."),
     "51625": (200, "One-click repay requires auto-borrow to be enabled. Please enable auto-borrow, "
                    "or repay the debt currency via Easy Convert or spot trading."),
 }
@@ -127,6 +144,23 @@ DEFAULT_LOT = Decimal("0.0001")
 DEFAULT_TICK_SIZES = {"BTC-USDT": "0.1", "ETH-USDT": "0.01", "USDC-USDT": "0.0001"}
 DEFAULT_IOC_BAND = "0.005"  # the IOC price sits 0.5 % through the market (OKX's example: px 82856.7 vs fillPx 83271.9)
 DEFAULT_TAKER_FEE = "0.001"  # OKX's spot taker fee, taken from the bought currency
+DEFAULT_SPREAD = "0"  # bid = ask = last: IOC orders fill at the market price
+# OKX's hourly borrowing rates (GET /api/v5/account/interest-rate) of the default currencies; others: DEFAULT_INTEREST_RATE.
+DEFAULT_INTEREST_RATES = {"USDT": "0.00000417", "USDC": "0.00000417", "BTC": "0.00000114", "ETH": "0.00000208"}
+DEFAULT_INTEREST_RATE = "0.00000571"  # about 5 % a year
+MAKER_FEE = "0.0008"  # OKX's Lv1 spot maker fee (GET /api/v5/account/trade-fee's example); the model places no maker order
+# instType values OKX's pages accept per endpoint; the model lists SPOT instruments only.
+TICKER_TYPES = ("SPOT", "SWAP", "FUTURES", "OPTION", "EVENTS")
+INSTRUMENT_TYPES = ("SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "EVENTS")
+FEE_TYPES = ("SPOT", "MARGIN")  # the model's fee is a spot fee: any other instType is a parameter error
+INDEX_QUOTES = ("USD", "USDT", "BTC", "USDC")  # OKX's index quote currencies
+SPOT_GROUP = "1"  # instruments' groupId and trade-fee's feeGroup: "Spot USDT"
+LIST_TIME = "1606468572000"  # listTime of every pair (OKX's example: BTC-USDT)
+INST_ID_CODE_BASE = 1000000000  # instIdCode: OKX's example gives BTC-USDT 1000000000; the model derives one per pair
+MAX_SIZE = "9999999999"  # maxLmtSz (OKX's example); the model enforces no maximum
+MAX_ALGO_SIZE = "9999999999.0000000000000000"  # maxTwapSz, maxIcebergSz, maxTriggerSz as OKX's example writes them
+MAX_AMOUNT = "1000000"  # maxLmtAmt, maxMktAmt (OKX's example)
+DEPTH_USDT = Decimal(1000000)  # the tickers' bidSz/askSz: 1,000,000 USDT's worth (the model fills any size at the best price)
 DEFAULT_SETTLE_DELAY = 3.0  # OKX's example: the last order 3.6 s after the request ts
 # acctLv each endpoint of the family accepts (OKX's 2026-07 pages); any other answers 51010.
 DEFAULT_MODES = {"currency_list": ("1", "3", "4"), "repay": ("1", "3", "4"), "history": ("1",)}
@@ -244,11 +278,28 @@ def positive_book(book, where):
 
 
 def fraction(name, value):
-    """A rate from the state (ioc_band, taker_fee): a number in [0, 1)."""
+    """A rate from the state (ioc_band, taker_fee, spread): a number in [0, 1)."""
     result = decimal(value, name)
     if not ZERO <= result < 1:
         raise ValueError("%s must be at least 0 and below 1: %r" % (name, value))
     return result
+
+
+def rate_book(book, where):
+    """A {currency: Decimal} of non-negative rates (interest_rates)."""
+    if not isinstance(book, dict):
+        raise ValueError("%s must be an object" % where)
+    result = {}
+    for name, value in book.items():
+        result[name] = decimal(value, "%s %s" % (where, name))
+        if result[name] < 0:
+            raise ValueError("%s: %s must not be negative" % (where, name))
+    return result
+
+
+def round_to(value, step):
+    """``value`` rounded to the nearest multiple of ``step`` (halves up)."""
+    return (value / step).to_integral_value(ROUND_HALF_UP) * step
 
 
 def seconds(name, value):
@@ -492,6 +543,9 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
             "taker_fee": fraction("taker_fee", state.get("taker_fee", DEFAULT_TAKER_FEE)),
             "lot_sizes": positive_book(dict(DEFAULT_LOT_SIZES, **state.get("lot_sizes", {})), "lot_sizes"),
             "tick_sizes": positive_book(dict(DEFAULT_TICK_SIZES, **state.get("tick_sizes", {})), "tick_sizes"),
+            "min_sizes": positive_book(state.get("min_sizes", {}), "min_sizes"),
+            "spread": fraction("spread", state.get("spread", DEFAULT_SPREAD)),
+            "interest_rates": rate_book(dict(DEFAULT_INTEREST_RATES, **state.get("interest_rates", {})), "interest_rates"),
             "modes": check_modes(state.get("modes")),
             "no_debt_repay": str(state.get("no_debt_repay", "51000")),
         }
@@ -502,6 +556,12 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
             self.settle_delay, self.history_lag = settings["settle_delay"], settings["history_lag"]
             self.ioc_band, self.taker_fee = settings["ioc_band"], settings["taker_fee"]
             self.lot_sizes, self.tick_sizes = settings["lot_sizes"], settings["tick_sizes"]
+            self.min_sizes, self.spread = settings["min_sizes"], settings["spread"]
+            self.interest_rates = settings["interest_rates"]
+            # Every price book since the start (set_prices appends): the tickers' open, high and low.
+            self.price_history = [prices]
+            # instId: [base volume, quote volume, last fill size] of the IOC orders filled since the start.
+            self.volumes = {}
             self.modes, self.no_debt_repay = settings["modes"], settings["no_debt_repay"]
             self.skew = 0.0
             self.fault_queue = []
@@ -813,6 +873,43 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
         """The lot size of a pair."""
         return self.lot_sizes.get(inst_id, DEFAULT_LOT)
 
+    def min_size(self, inst_id):
+        """The minimum order size of a pair (instruments' minSz): the state's min_sizes, else its lot size."""
+        return self.min_sizes.get(inst_id, self.lot(inst_id))
+
+    def quote(self, ccy, prices=None):
+        """(last, bid, ask) of the pair ccy-USDT at ``prices`` (default: now), or None when it has no price: last is
+        the USDT price rounded to the tick; with no spread bid = ask = last, else bid and ask sit spread / 2 below and
+        above the price, rounded down and up to the tick."""
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            price = self.usdt_price(ccy, self.prices if prices is None else prices)
+            if price is None or ccy == HUB:
+                return None
+            tick = self.tick(ccy + "-" + HUB, price)
+            last = round_to(price, tick)
+            if self.spread == 0:
+                return last, last, last
+            half = self.spread / 2
+            return last, step_down(price * (1 - half), tick), step_up(price * (1 + half), tick)
+
+    def fill_price(self, ccy, side, prices):
+        """What an IOC order of the pair ccy-USDT fills at on the market ``prices``: with no spread the market price
+        itself (unrounded, as always), else the bid for a sell and the ask for a buy. None when it has no price."""
+        if self.spread == 0:
+            return self.usdt_price(ccy, prices)
+        quoted = self.quote(ccy, prices)
+        if quoted is None:
+            return None
+        return quoted[1] if side == "sell" else quoted[2]
+
+    def trade(self, inst_id, size, price):
+        """Count a fill in the pair's 24 h volume and last size (the tickers' vol24h, volCcy24h, lastSz)."""
+        volume = self.volumes.setdefault(inst_id, [ZERO, ZERO, ZERO])
+        volume[0] += size
+        volume[1] += size * price
+        volume[2] = size
+
     def buy_px(self, inst_id, price):
         """An IOC buy's price: ioc_band above the market, rounded down to a tick (toward the market)."""
         return step_down(price * (1 + self.ioc_band), self.tick(inst_id, price))
@@ -832,7 +929,7 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
         """Sell ``ccy`` for ``wanted`` USDT (before the fee, at the order's price) by an IOC order: the USDT it
         brought after the fee, now in the balance (0 if the order was canceled)."""
         inst_id = ccy + "-" + HUB
-        quoted, market = self.usdt_price(ccy, posted_prices), self.usdt_price(ccy, self.prices)
+        quoted, market = self.usdt_price(ccy, posted_prices), self.fill_price(ccy, "sell", self.prices)
         balance = account.balances.get(ccy, ZERO)
         if quoted is None or market is None or cannot:
             orders.append(self.order(inst_id, "sell", None if quoted is None else self.sell_px(inst_id, quoted), ZERO, None, ZERO))
@@ -840,10 +937,11 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
         px = self.sell_px(inst_id, quoted)
         size = min((wanted / px).quantize(SIZE_STEP, ROUND_UP), balance)
         fill = step_down(size, self.lot(inst_id))
-        if fill <= 0 or market < px:
+        if fill <= 0 or fill < self.min_size(inst_id) or market < px:
             orders.append(self.order(inst_id, "sell", px, size, market, ZERO))
             return ZERO
         orders.append(self.order(inst_id, "sell", px, size, market, fill))
+        self.trade(inst_id, fill, market)
         got = fill * market * (1 - self.taker_fee)
         put(account.balances, ccy, balance - fill)
         account.balances[HUB] = account.balances.get(HUB, ZERO) + got
@@ -853,17 +951,18 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
         """Buy the debt currency with at most ``budget`` USDT by an IOC order, enough to cover the fee: what reached
         the debt (the rest of what was bought stays in the balance)."""
         inst_id = debt_ccy + "-" + HUB
-        quoted, market = self.usdt_price(debt_ccy, posted_prices), self.usdt_price(debt_ccy, self.prices)
+        quoted, market = self.usdt_price(debt_ccy, posted_prices), self.fill_price(debt_ccy, "buy", self.prices)
         if quoted is None or market is None:
             orders.append(self.order(inst_id, "buy", None if quoted is None else self.buy_px(inst_id, quoted), ZERO, None, ZERO))
             return ZERO
         px = self.buy_px(inst_id, quoted)
         size = min(step_up(left / (1 - self.taker_fee), self.lot(inst_id)), (budget / px).quantize(SIZE_STEP, ROUND_DOWN))
         fill = step_down(size, self.lot(inst_id))
-        if fill <= 0 or market > px:
+        if fill <= 0 or fill < self.min_size(inst_id) or market > px:
             orders.append(self.order(inst_id, "buy", px, size, market, ZERO))
             return ZERO
         orders.append(self.order(inst_id, "buy", px, size, market, fill))
+        self.trade(inst_id, fill, market)
         account.balances[HUB] = account.balances.get(HUB, ZERO) - fill * market
         put(account.balances, HUB, account.balances[HUB])
         got = fill * (1 - self.taker_fee)
@@ -904,6 +1003,146 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
             raise OkxError("51000", name)
         return int(value)
 
+    # --- market data, instruments, interest rates, fees ------------------------------------------------------------
+
+    @staticmethod
+    def inst_type(request, accepted):
+        """The required instType of a request: 50014 when missing, 51000 when not one OKX accepts there."""
+        inst_type = request.args.get("instType")
+        if not inst_type:
+            raise OkxError("50014", "instType")
+        if inst_type not in accepted:
+            raise OkxError("51000", "instType")
+        return inst_type
+
+    def spot_pairs(self):
+        """The base currencies of the SPOT pairs the model lists: X-USDT for every priced currency X but USDT."""
+        return sorted(ccy for ccy in self.prices if ccy != HUB)
+
+    def pair(self, inst_id):
+        """The base currency of a listed pair's instId (BTC-USDT), else 51001 (Instrument ID doesn't exist)."""
+        base, dash, quote = inst_id.partition("-")
+        if not dash or quote != HUB or base == HUB or base not in self.prices:
+            raise OkxError("51001")
+        return base
+
+    def ticker(self, ccy):
+        """One SPOT ticker of GET /api/v5/market/tickers: last, bid and ask are quote(); open24h, high24h, low24h,
+        sodUtc0 and sodUtc8 come from the prices since the start (each rounded as last), volumes from the fills."""
+        inst_id = ccy + "-" + HUB
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            last, bid, ask = self.quote(ccy)
+            seen = [quoted[0] for quoted in (self.quote(ccy, book) for book in self.price_history) if quoted]
+            base, quote_volume, last_size = self.volumes.get(inst_id, (ZERO, ZERO, ZERO))
+            lot = self.lot(inst_id)
+            return {"instType": "SPOT", "instId": inst_id, "last": fmt(last), "lastSz": fmt(last_size),
+                    "askPx": fmt(ask), "askSz": fmt(step_down(DEPTH_USDT / ask, lot)),
+                    "bidPx": fmt(bid), "bidSz": fmt(step_down(DEPTH_USDT / bid, lot)) if bid > 0 else "0",
+                    "open24h": fmt(seen[0]), "high24h": fmt(max(seen)), "low24h": fmt(min(seen)),
+                    "volCcy24h": fmt(quote_volume), "vol24h": fmt(base), "sodUtc0": fmt(seen[0]), "sodUtc8": fmt(seen[0]),
+                    "ts": str(self.now_ms())}
+
+    def market_tickers(self, request, _account, _fault):
+        """GET /api/v5/market/tickers?instType=SPOT (public): one ticker per listed pair; [] for derivatives."""
+        if self.inst_type(request, TICKER_TYPES) != "SPOT":
+            return []
+        return [self.ticker(ccy) for ccy in self.spot_pairs()]
+
+    def market_ticker(self, request, _account, _fault):
+        """GET /api/v5/market/ticker?instId=BTC-USDT (public)."""
+        inst_id = request.args.get("instId")
+        if not inst_id:
+            raise OkxError("50014", "instId")
+        return [self.ticker(self.pair(inst_id))]
+
+    def index_price(self, ccy, quote, prices):
+        """The index of ccy-quote at ``prices``: the USD price for quote USD, else the ratio of the two USD prices
+        rounded to the pair's tick (for USDT: the ticker's last). None when a price is missing."""
+        if ccy not in prices or (quote != "USD" and quote not in prices):
+            return None
+        if quote == "USD":
+            return prices[ccy]
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            ratio = prices[ccy] / prices[quote]
+            return round_to(ratio, self.tick(ccy + "-" + quote, ratio))
+
+    def index_ticker(self, ccy, quote):
+        """One index ticker of GET /api/v5/market/index-tickers."""
+        seen = [price for price in (self.index_price(ccy, quote, book) for book in self.price_history) if price is not None]
+        return {"instId": ccy + "-" + quote, "idxPx": fmt(self.index_price(ccy, quote, self.prices)),
+                "high24h": fmt(max(seen)), "sodUtc0": fmt(seen[0]), "open24h": fmt(seen[0]), "low24h": fmt(min(seen)),
+                "sodUtc8": fmt(seen[0]), "ts": str(self.now_ms())}
+
+    def index_tickers(self, request, _account, _fault):
+        """GET /api/v5/market/index-tickers?quoteCcy=USD or ?instId=BTC-USD (public): quoteCcy USD, USDT, BTC or
+        USDC; instId wins when both are given."""
+        inst_id, quote = request.args.get("instId"), request.args.get("quoteCcy")
+        if inst_id:
+            ccy, dash, quote = inst_id.partition("-")
+            if not dash or quote not in INDEX_QUOTES or ccy == quote or self.index_price(ccy, quote, self.prices) is None:
+                raise OkxError("51014")
+            return [self.index_ticker(ccy, quote)]
+        if not quote:
+            raise OkxError("50014", "quoteCcy")
+        if quote not in INDEX_QUOTES:
+            raise OkxError("51000", "quoteCcy")
+        return [self.index_ticker(ccy, quote) for ccy in sorted(self.prices)
+                if ccy != quote and self.index_price(ccy, quote, self.prices) is not None]
+
+    def instrument(self, ccy):
+        """One SPOT instrument of GET /api/v5/public/instruments: lotSz, tickSz and minSz are settlement's."""
+        inst_id = ccy + "-" + HUB
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            tick = self.tick(inst_id, self.usdt_price(ccy, self.prices))
+        code = INST_ID_CODE_BASE + int(hashlib.sha256(inst_id.encode("utf-8")).hexdigest()[:6], 16)
+        return {"alias": "", "auctionEndTime": "", "baseCcy": ccy, "category": "1", "ctMult": "", "ctType": "", "ctVal": "",
+                "ctValCcy": "", "contTdSwTime": "", "expTime": "", "futureSettlement": False, "groupId": SPOT_GROUP,
+                "instFamily": "", "instId": inst_id, "instType": "SPOT", "lever": "", "listTime": LIST_TIME,
+                "lotSz": fmt(self.lot(inst_id)), "maxIcebergSz": MAX_ALGO_SIZE, "maxLmtAmt": MAX_AMOUNT, "maxLmtSz": MAX_SIZE,
+                "maxMktAmt": MAX_AMOUNT, "maxMktSz": "", "maxStopSz": "", "maxTriggerSz": MAX_ALGO_SIZE,
+                "maxTwapSz": MAX_ALGO_SIZE, "minSz": fmt(self.min_size(inst_id)), "optType": "", "openType": "fix_price",
+                "preMktSwTime": "", "quoteCcy": HUB, "tradeQuoteCcyList": [HUB], "settleCcy": "", "state": "live",
+                "ruleType": "normal", "stk": "", "tickSz": fmt(tick), "uly": "", "instIdCode": code, "instCategory": "1",
+                "upcChg": []}
+
+    def instruments(self, request, _account, _fault):
+        """GET /api/v5/public/instruments?instType=SPOT (public; optional instId): one per pair the tickers list."""
+        if self.inst_type(request, INSTRUMENT_TYPES) != "SPOT":
+            return []
+        inst_id = request.args.get("instId")
+        if inst_id:
+            return [self.instrument(self.pair(inst_id))]
+        return [self.instrument(ccy) for ccy in self.spot_pairs()]
+
+    def interest_rate(self, request, _account, _fault):
+        """GET /api/v5/account/interest-rate (optional ccy): the hourly borrowing rate of every supported currency, as
+        OKX's example lists currencies without a ccy; interest_rates, else DEFAULT_INTEREST_RATE."""
+        ccy = request.args.get("ccy")
+        if ccy and ccy not in self.currencies:
+            raise OkxError("51000", "ccy")
+        wanted = [ccy] if ccy else sorted(self.currencies)
+        default = Decimal(DEFAULT_INTEREST_RATE)
+        return [{"ccy": name, "interestRate": fmt(self.interest_rates.get(name, default))} for name in wanted]
+
+    def trade_fee(self, request, _account, _fault):
+        """GET /api/v5/account/trade-fee?instType=SPOT (optional instId, groupId): the fee settlement charges, as OKX
+        writes a fee charged: a negative rate."""
+        inst_type = self.inst_type(request, INSTRUMENT_TYPES)
+        if inst_type not in FEE_TYPES:
+            raise OkxError("51000", "instType")
+        if request.args.get("instId"):
+            self.pair(request.args["instId"])
+        if request.args.get("groupId") not in (None, SPOT_GROUP):
+            raise OkxError("51000", "groupId")
+        taker, maker = fmt(-self.taker_fee), fmt(-Decimal(MAKER_FEE))
+        return [{"category": "1", "delivery": "", "exercise": "",
+                 "feeGroup": [{"elpMaker": maker, "groupId": SPOT_GROUP, "maker": maker, "taker": taker}],
+                 "fiat": [], "instType": inst_type, "level": "Lv1", "maker": maker, "makerU": "", "makerUSDC": "",
+                 "ruleType": "normal", "taker": taker, "takerU": "", "takerUSDC": "", "ts": str(self.now_ms())}]
+
     # --- admin ---------------------------------------------------------------------------------------------------
 
     def admin(self, method, name, payload=None):
@@ -937,6 +1176,8 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
                     "prices": {c: fmt(p) for c, p in self.prices.items()}, "currencies": sorted(self.currencies),
                     "settle_delay": self.settle_delay, "history_lag": self.history_lag, "clock_skew": self.skew,
                     "ioc_band": fmt(self.ioc_band), "taker_fee": fmt(self.taker_fee), "no_debt_repay": self.no_debt_repay,
+                    "spread": fmt(self.spread), "min_sizes": {i: fmt(size) for i, size in self.min_sizes.items()},
+                    "interest_rates": {c: fmt(rate) for c, rate in self.interest_rates.items()},
                     "modes": {name: sorted(levels) for name, levels in self.modes.items()}, "pending": len(self.pending)}
 
     def faults(self):
@@ -981,6 +1222,7 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
         moved = positive_book(prices, "prices")
         with self.lock:
             self.prices = dict(self.prices, **moved)  # a new dict: the repays posted before keep the prices they were quoted
+            self.price_history.append(self.prices)
             return {"prices": {c: fmt(p) for c, p in self.prices.items()}}
 
     def reset(self, state):

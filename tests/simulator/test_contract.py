@@ -4,7 +4,9 @@
 endpoint (tests/okx-examples) with the same JSON type, and no other field unless EXTRA_FIELDS says why.
 
 One simulator, one account whose repay goes through a conversion (a USDC debt larger than its USDC, repaid from
-["USDC", "BTC"]); each endpoint called once (the history until the repay is final), signed as OKX documents."""
+["USDC", "BTC"]); each endpoint called once (the history until the repay is final), signed as OKX documents. The
+endpoints only the simulator serves (market data, instruments, interest rates, fees: tests/okx-examples/simulator-only,
+the collection calls none of them) are called once the repay is final, so the tickers carry its fills."""
 
 import base64
 import hashlib
@@ -16,7 +18,7 @@ import time
 import pytest
 import requests
 
-from tests.okx_examples import extra, load, missing, shape
+from tests.okx_examples import FIELDS, extra, load, missing, shape
 from tests.simulator.harness import start_simulator
 from tests.simulator.states import account, state
 
@@ -25,6 +27,17 @@ MAIN = account("contract", balances={"USDC": "20", "BTC": "1"}, debts={"USDC": "
 STATE = state(MAIN, prices={"BTC": "60000", "USDT": "1", "USDC": "1"}, settle_delay=0.1)
 BODY = {"debtCcy": "USDC", "repayCcyList": ["USDC", "BTC"]}
 FIXTURES = ("public-time", "account-config", "currency-list-v2", "one-click-repay-v2", "history-v2")
+# The fixtures of the endpoints only the simulator serves, with the query each is called with.
+SIMULATOR_ONLY = {
+    "simulator-only/tickers": "?instType=SPOT",
+    "simulator-only/ticker": "?instId=BTC-USDT",
+    "simulator-only/index-tickers": "?quoteCcy=USD",
+    "simulator-only/instruments": "?instType=SPOT",
+    "simulator-only/interest-rate": "",
+    "simulator-only/trade-fee": "?instType=SPOT&instId=BTC-USDT",
+}
+ALL_FIXTURES = FIXTURES + tuple(SIMULATOR_ONLY)
+PUBLIC_PREFIXES = ("/api/v5/public/", "/api/v5/market/")
 
 # Fields the simulator may send that OKX's example of the endpoint does not have, each with the reason it may
 # (paths as extra() writes them). None today: a field OKX does not document is a field a client could come to rely
@@ -50,7 +63,7 @@ def call(sim, endpoint, body=None, params="", attempts=10):
     text = "" if body is None else json.dumps(body, separators=(",", ":"))
     for _attempt in range(attempts):
         headers = {"Content-Type": "application/json"}
-        if "/public/" not in path:
+        if not path.startswith(PUBLIC_PREFIXES):
             stamp = iso(time.time())
             headers.update({"OK-ACCESS-KEY": MAIN["api_key"], "OK-ACCESS-PASSPHRASE": MAIN["passphrase"],
                             "OK-ACCESS-TIMESTAMP": stamp,
@@ -81,6 +94,8 @@ def replies_fixture(tmp_path_factory):
             assert time.monotonic() < deadline, "the repay is not final after 30 s: %s" % history
             time.sleep(0.5)
         replies["history-v2"] = history
+        for name, params in SIMULATOR_ONLY.items():
+            replies[name] = call(sim, load(name)["endpoint"], params=params)
     return replies
 
 
@@ -90,14 +105,32 @@ def test_the_repay_went_through_a_conversion(replies):
     assert record["status"] == "filled" and record.get("ordIdInfo"), record
 
 
-@pytest.mark.parametrize("name", FIXTURES)
+def test_the_tickers_carry_the_repays_fills(replies):
+    """Else a ticker's volumes would be zeros whatever the settlement did."""
+    tickers = {ticker["instId"]: ticker for ticker in replies["simulator-only/tickers"]["data"]}
+    assert tickers["BTC-USDT"]["lastSz"] != "0" and tickers["USDC-USDT"]["vol24h"] != "0", tickers
+
+
+def test_the_simulator_only_fixtures_say_where_they_come_from():
+    folder = os.path.join(HERE, "..", "okx-examples", "simulator-only")
+    assert sorted("simulator-only/" + name[:-len(".json")] for name in os.listdir(folder) if name.endswith(".json")) == sorted(
+        SIMULATOR_ONLY)
+    for name in SIMULATOR_ONLY:
+        fixture = load(name)
+        assert sorted(fixture) == sorted(FIELDS)
+        assert fixture["source"].startswith("https://www.okx.com/docs-v5/en/#") and fixture["notes"]
+        assert fixture["copied_from"].startswith("https://github.com/") and fixture["verbatim"] is True
+        assert fixture["endpoint"].startswith("GET /api/v5/") and fixture["reply"]["code"] == "0"
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
 def test_every_documented_field_with_its_type(replies, name):
     problems = missing(shape(replies[name]), shape(load(name)["reply"]))
     assert problems == [], "the simulator's %s lacks what OKX documents:\n%s" % (
         load(name)["endpoint"], "\n".join(problems))
 
 
-@pytest.mark.parametrize("name", FIXTURES)
+@pytest.mark.parametrize("name", ALL_FIXTURES)
 def test_no_field_okx_does_not_document(replies, name):
     unexpected = [path for path in extra(shape(replies[name]), shape(load(name)["reply"])) if path not in EXTRA_FIELDS]
     assert unexpected == [], "the simulator's %s has fields OKX does not document: %s" % (
