@@ -36,7 +36,7 @@ PYTHON_2.19 ?= $(OLDEST_PYTHON)
 
 .PHONY: help test venv venv-oldest stage units units-oldest units-all $(addprefix units-,$(UNIT_CORES)) sanity \
   sanity-target-pythons build-install importer lint ansible-lint changelog-lint workflow-lint docs-lint simulator e2e \
-  molecule runner demo bench fuzz pre-commit-install clean
+  molecule runner demo bench profile fuzz pre-commit-install clean
 
 # A make variable as one shell word.
 quote = '$(subst ','\'',$(1))'
@@ -62,7 +62,9 @@ help:
 	@echo "                   accounts: check mode, for real, again"
 	@echo "make fuzz          the repay session's stateful property test, long and random (FUZZ_EXAMPLES=3000)"
 	@echo "make bench         the role vs a python-okx script on the simulator (not in make test);"
-	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size"
+	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size, --strategy cryptoops.okx.fleet"
+	@echo "make profile       where ansible-playbook's CPU goes over 1,000 accounts: its own process vs its workers,"
+	@echo "                   cProfile of both (PROFILE_ARGS=\"--accounts 100 --forks 20 --strategy cryptoops.okx.fleet\")"
 	@echo "make pre-commit-install  pre-commit into .venv, and its git hook (.pre-commit-config.yaml: the linters above)"
 	@echo "BUILD=/some/dir    any target: build, stage and install there instead of build/"
 
@@ -205,6 +207,10 @@ fuzz: venv stage
 bench: build-install
 	$(VENV)/bin/python -m pip install -q -r tests/bench/requirements.txt
 	OKX_BENCH_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m tests.bench.run_bench $(BENCH_ARGS)
+
+# Where ansible-playbook's CPU goes over a fleet (docs/architecture.md): PROFILE_ARGS="--strategy cryptoops.okx.fleet".
+profile: build-install
+	OKX_BENCH_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python -m tests.bench.profile_playbook $(PROFILE_ARGS)
 
 # .pre-commit-config.yaml's hooks are `repo: local` and call the targets above: pre-commit fetches no hook repository.
 pre-commit-install: venv

@@ -59,8 +59,10 @@ def get_sliced_hosts(hosts, slice_number, slice_count):
     return sorted(hosts)[slice_number - 1::slice_count]
 
 
-def ansible_command(state, sim_url, work, forks, hosts=None):
+def ansible_command(state, sim_url, work, forks, hosts=None, strategy=None):
     """An inventory directory (group okx_accounts, credentials as host vars) and the ansible-playbook command.
+
+    ``strategy``: the play's strategy plugin (ANSIBLE_STRATEGY), default ansible-core's (linear).
 
     ``hosts``: the account names of this inventory (a job slice), default all; the state directory is the run's own
     (OKX_STATE_DIR under ``work``), as each AWX job has its own execution environment.
@@ -98,6 +100,8 @@ def ansible_command(state, sim_url, work, forks, hosts=None):
         ANSIBLE_LOCALHOST_WARNING="False",
         OKX_STATE_DIR=os.path.join(work, "state"),
     )
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
     command = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, "cryptoops.okx.one_click_repay", "-f", str(forks)]
     return command, env
 
@@ -191,8 +195,10 @@ class TreeMemory:
                 "peak_processes": self.peak_processes, "memory_samples": self.samples}
 
 
-def measure(log, final_state):
-    """What the simulator saw during a run: requests, 50011s, smallest gap, repays per debt, debts left."""
+def measure(log, final_state, started=None):
+    """What the simulator saw during a run: requests, 50011s, smallest gap, repays per debt, debts left, and
+    (``started``: the runner's start, on the monotonic clock the simulator's log uses too) how long the runner took
+    to its first request."""
     calls = collections.defaultdict(list)
     repays = collections.Counter()
     per_endpoint = collections.Counter()
@@ -216,6 +222,8 @@ def measure(log, final_state):
         "smallest_gap_endpoint": smallest[1],
         "repays_per_debt_max": max(repays.values(), default=0),
         "debts_left": sum(len(account["debts"]) for account in final_state["accounts"]),
+        "first_request_seconds": round(min(entry["monotonic"] for entry in log) - started, 3)
+        if log and started is not None else None,
     }
 
 
@@ -263,7 +271,7 @@ def run_one(name, jobs, sim, state, timeout):
         result["slices"] = [{"slice": number, "exit_status": proc.returncode,
                              "wall_seconds": round(ended[proc.pid] - started, 3), "output": job[3]}
                             for number, (proc, job) in enumerate(zip(procs, jobs), 1)]
-    result.update(measure(sim.log(), sim.state()))
+    result.update(measure(sim.log(), sim.state(), started))
     result["problems"] = problems(result)
     return result
 
@@ -302,13 +310,14 @@ def table(report):
         ("smallest gap per uid+endpoint (s)", "smallest_gap", "%.3f"),
         ("repay POSTs per debt (max)", "repays_per_debt_max", "%d"),
         ("debts left", "debts_left", "%d"),
+        ("first OKX request after (s)", "first_request_seconds", "%.1f"),
         ("exit status", "exit_status", "%d"),
         ("peak RSS, sum over process tree (MB)", "peak_rss_tree_mb", "%.0f"),
         ("peak RSS, largest process (MB)", "peak_rss_largest_process_mb", "%.0f"),
         ("processes at once (max)", "peak_processes", "%d"),
     ]
     lines = ["OKX one-click repay: %(accounts)d accounts x %(debts)d debts, %(forks)d forks/threads, "
-             "settle delay %(settle_delay)s s, %(cpus)d CPUs" % report,
+             "settle delay %(settle_delay)s s, %(cpus)d CPUs, strategy %(strategy)s" % report,
              "%-36s %12s %12s" % ("", "ansible", "python-okx")]
     if report["slices"] > 1:
         lines.insert(1, "ansible: %(slices)d job slices at once (AWX's: slice i has hosts i-1, i-1+N, ... by name), each its own "
@@ -352,6 +361,8 @@ def main(argv=None):
     parser.add_argument("--slices", type=int, default=1,
                         help="run the role as this many AWX job slices at once, each an ansible-playbook with --forks "
                              "over every N-th host; the SDK script then runs forks x slices threads (default 1)")
+    parser.add_argument("--strategy", help="the role's strategy plugin, e.g. cryptoops.okx.fleet (default: Ansible's, "
+                                           "linear)")
     parser.add_argument("--json", default=os.path.join(REPO, "build", "bench", "result.json"), help="result file")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds each runner may take (default 3600)")
     args = parser.parse_args(argv)
@@ -365,7 +376,7 @@ def main(argv=None):
     state = fleet(args.accounts, args.debts)
     sdk_threads = args.forks * args.slices
     report = {"accounts": args.accounts, "debts": args.debts, "forks": args.forks,
-              "slices": args.slices, "sdk_threads": sdk_threads,
+              "slices": args.slices, "sdk_threads": sdk_threads, "strategy": args.strategy or "linear",
               "floor_seconds": math.ceil(math.ceil(args.accounts / args.slices) / args.forks) * args.debts * INTERVAL,
               "settle_delay": state["settle_delay"], "history_lag": state.get("history_lag", 0), "cpus": os.cpu_count(),
               "versions": {"python": sys.version.split()[0], "ansible-core": version("ansible-core"),
@@ -384,10 +395,10 @@ def main(argv=None):
                         slice_dir = os.path.join(run_dir, "slice%d" % number)
                         os.makedirs(slice_dir)
                         command, env = ansible_command(state, sim.url, slice_dir, args.forks,
-                                                       get_sliced_hosts(names, number, args.slices))
+                                                       get_sliced_hosts(names, number, args.slices), args.strategy)
                         jobs.append((command, env, slice_dir, os.path.join(result_dir, "ansible-slice%d.log" % number)))
                 elif name == "ansible":
-                    command, env = ansible_command(state, sim.url, run_dir, args.forks)
+                    command, env = ansible_command(state, sim.url, run_dir, args.forks, strategy=args.strategy)
                     jobs = [(command, env, run_dir, os.path.join(result_dir, "ansible.log"))]
                 else:
                     command, env = sdk_command(state, sim.url, run_dir, sdk_threads, result_dir)
