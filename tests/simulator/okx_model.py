@@ -191,6 +191,23 @@ class RealClock:
         return time.monotonic()
 
 
+class ManualClock:
+    """A clock for tests: it moves only when ``sleep`` is called."""
+
+    def __init__(self, wall=1742192217.0, mono=50.0):
+        self.wall, self.mono = wall, mono
+
+    def time(self):
+        return self.wall
+
+    def monotonic(self):
+        return self.mono
+
+    def sleep(self, seconds):
+        self.wall += seconds
+        self.mono += seconds
+
+
 class OkxError(Exception):
     """An OKX error reply."""
 
@@ -265,15 +282,16 @@ def amounts(book, where):
     return result
 
 
-def positive_book(book, where):
-    """A {name: Decimal} of positive numbers (prices, lot and tick sizes)."""
+def positive_book(book, where, zero=False):
+    """A {name: Decimal} of positive numbers (prices, lot and tick sizes), or with ``zero`` non-negative ones
+    (interest rates)."""
     if not isinstance(book, dict):
         raise ValueError("%s must be an object" % where)
     result = {}
     for name, value in book.items():
         result[name] = decimal(value, "%s %s" % (where, name))
-        if result[name] <= 0:
-            raise ValueError("%s: %s must be positive" % (where, name))
+        if result[name] < 0 or result[name] == 0 and not zero:
+            raise ValueError("%s: %s must be %s" % (where, name, "at least 0" if zero else "positive"))
     return result
 
 
@@ -284,17 +302,6 @@ def fraction(name, value):
         raise ValueError("%s must be at least 0 and below 1: %r" % (name, value))
     return result
 
-
-def rate_book(book, where):
-    """A {currency: Decimal} of non-negative rates (interest_rates)."""
-    if not isinstance(book, dict):
-        raise ValueError("%s must be an object" % where)
-    result = {}
-    for name, value in book.items():
-        result[name] = decimal(value, "%s %s" % (where, name))
-        if result[name] < 0:
-            raise ValueError("%s: %s must not be negative" % (where, name))
-    return result
 
 
 def round_to(value, step):
@@ -545,7 +552,8 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
             "tick_sizes": positive_book(dict(DEFAULT_TICK_SIZES, **state.get("tick_sizes", {})), "tick_sizes"),
             "min_sizes": positive_book(state.get("min_sizes", {}), "min_sizes"),
             "spread": fraction("spread", state.get("spread", DEFAULT_SPREAD)),
-            "interest_rates": rate_book(dict(DEFAULT_INTEREST_RATES, **state.get("interest_rates", {})), "interest_rates"),
+            "interest_rates": positive_book(dict(DEFAULT_INTEREST_RATES, **state.get("interest_rates", {})), "interest_rates",
+                                            zero=True),
             "modes": check_modes(state.get("modes")),
             "no_debt_repay": str(state.get("no_debt_repay", "51000")),
         }

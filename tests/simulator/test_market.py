@@ -13,16 +13,20 @@ import pytest
 import requests
 
 from tests.simulator.harness import start_simulator
-from tests.simulator.okx_model import OKX, fmt, sign
+from tests.simulator.okx_model import (
+    INDEX_TICKERS,
+    INSTRUMENTS,
+    INTEREST_RATE,
+    OKX,
+    REPAY,
+    TICKER,
+    TICKERS,
+    TRADE_FEE,
+    ManualClock,
+    fmt,
+    sign,
+)
 from tests.simulator.states import account, state
-
-TICKERS = "/api/v5/market/tickers"
-TICKER = "/api/v5/market/ticker"
-INDEX_TICKERS = "/api/v5/market/index-tickers"
-INSTRUMENTS = "/api/v5/public/instruments"
-INTEREST_RATE = "/api/v5/account/interest-rate"
-TRADE_FEE = "/api/v5/account/trade-fee"
-REPAY = "/api/v5/trade/one-click-repay-v2"
 PUBLIC_CALLS = (TICKERS + "?instType=SPOT", TICKER + "?instId=BTC-USDT", INDEX_TICKERS + "?quoteCcy=USD",
                 INSTRUMENTS + "?instType=SPOT")
 PRIVATE_CALLS = (INTEREST_RATE, TRADE_FEE + "?instType=SPOT")
@@ -33,28 +37,11 @@ PRICES = {"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"}
 SETTLE = 1.0
 
 
-class FakeClock:
-    """Moves only when the test sleeps."""
-
-    def __init__(self):
-        self.wall, self.mono = 1742192217.0, 50.0
-
-    def time(self):
-        return self.wall
-
-    def monotonic(self):
-        return self.mono
-
-    def sleep(self, seconds):
-        self.wall += seconds
-        self.mono += seconds
-
-
 def make(*accounts, **extra):
     """A model of MAIN and OTHER (or ``accounts``) at PRICES (or ``prices``) on a fake clock; repays settle in 1 s."""
     extra.setdefault("prices", PRICES)
     extra.setdefault("settle_delay", SETTLE)
-    clock = FakeClock()
+    clock = ManualClock()
     return OKX(state(*(accounts or (MAIN, OTHER)), **extra), clock=clock), clock
 
 
@@ -465,7 +452,7 @@ def test_trade_fee_parameter_errors(target, code, status):
                                    {"interest_rates": {"BTC": "nan"}}])
 def test_bad_new_settings_are_refused(extra):
     with pytest.raises(ValueError):
-        OKX(state(MAIN, **extra), clock=FakeClock())
+        OKX(state(MAIN, **extra), clock=ManualClock())
 
 
 def test_defaults_change_nothing():

@@ -926,21 +926,8 @@ def test_sigterm_stops_the_process(tmp_path):
 IN_PROCESS = r'''
 import json, sys, time
 sys.modules["werkzeug"] = None  # the model must not need it
-from tests.simulator.okx_model import OKX, sign
+from tests.simulator.okx_model import OKX, ManualClock as FakeClock, sign
 from tests.simulator.states import account, state
-
-
-class FakeClock:
-    """Moves only when the test sleeps."""
-    def __init__(self):
-        self.wall, self.mono = 1742192217.0, 50.0
-    def time(self):
-        return self.wall
-    def monotonic(self):
-        return self.mono
-    def sleep(self, seconds):
-        self.wall += seconds
-        self.mono += seconds
 
 
 clock = FakeClock()
