@@ -60,7 +60,8 @@ help:
 	@echo "make runner        playbooks/one_click_repay.yml as an AWX job, through ansible-runner, against the simulator"
 	@echo "make demo          the example playbook, then the role on examples/inventory, against the simulator's demo"
 	@echo "                   accounts: check mode, for real, again"
-	@echo "make fuzz          the repay session's stateful property test, long and random (FUZZ_EXAMPLES=3000)"
+	@echo "make fuzz          the property tests (the repay session's, check mode's predictions), long and random"
+	@echo "                   (FUZZ_EXAMPLES=3000)"
 	@echo "make bench         the role vs a python-okx script on the simulator (not in make test);"
 	@echo "                   BENCH_ARGS=\"--accounts 1000 --forks 50\" for another size, --strategy cryptoops.okx.fleet"
 	@echo "make profile       where ansible-playbook's CPU goes over 1,000 accounts: its own process vs its workers,"
@@ -201,7 +202,7 @@ FUZZ_EXAMPLES ?= 3000
 fuzz: venv stage
 	cd $(STAGE) && HYPOTHESIS_PROFILE=fuzz OKX_PROPERTY_EXAMPLES=$(FUZZ_EXAMPLES) PYTHONPATH=$(STAGE_ROOT) \
 	  $(VENV)/bin/python -m pytest -p no:cacheprovider -q --hypothesis-show-statistics \
-	  tests/unit/plugins/plugin_utils/test_okx_repay_properties.py
+	  tests/unit/plugins/plugin_utils/test_okx_repay_properties.py tests/unit/plugins/plugin_utils/test_okx_market_properties.py
 
 # Not part of `make test`: timings belong in a benchmark, measured against a baseline in the same run.
 bench: build-install

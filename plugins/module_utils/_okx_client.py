@@ -264,7 +264,7 @@ class OKXClient:
         self.base_url = base_url(api_url)
         self._demo = demo
         # Live and demo trading are separate accounts and separate limits at OKX, whatever URL reaches them.
-        self._network = "demo" if demo else "live"
+        self.network = "demo" if demo else "live"
         self._validate_certs = validate_certs
         self.timeout = timeout
         self._retries = retries
@@ -277,7 +277,7 @@ class OKXClient:
         self._uid = None
         # The key's name in the state directory: never the key, and not the URL (the same key reached through
         # two spellings of one host is one key at OKX, with one rate limit).
-        self.key_id = digest(self._network, "key", api_key)
+        self.key_id = digest(self.network, "key", api_key)
 
     def mask(self, text):
         """``text`` with every occurrence of the client's API key, secret and passphrase replaced by ********."""
@@ -333,7 +333,7 @@ class OKXClient:
 
     def _uid_file(self):
         # Per URL: another api_url may be another OKX (a simulator) where the key names another account.
-        return "uid-%s.json" % digest(self.base_url, self._network, self._api_key)
+        return "uid-%s.json" % digest(self.base_url, self.network, self._api_key)
 
     def user_id(self):
         """The uid of the key's account: read once from GET /api/v5/account/config, then kept in the state dir."""
@@ -365,7 +365,7 @@ class OKXClient:
     def account_id(self):
         """A short, stable name of the account at OKX (live or demo, and its uid), however api_url is spelled: what
         locks and rate-limit slots of the account are keyed by, so two keys or two URLs of it share them."""
-        return digest(self._network, "uid", self.user_id())
+        return digest(self.network, "uid", self.user_id())
 
     def _slot_name(self, endpoint):
         # Keyed by who OKX counts the limit of, never by base_url: two spellings of one host share one slot.
@@ -375,7 +375,7 @@ class OKXClient:
             who = ("key", self.key_id)  # the uid is what this call finds out
         else:
             who = ("uid", self.user_id())
-        return "rate-%s.lock" % digest(*((self._network,) + who + (endpoint.path,)))
+        return "rate-%s.lock" % digest(*((self.network,) + who + (endpoint.path,)))
 
     # --- requests -----------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+from decimal import Decimal
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import (
     ZERO,
@@ -140,6 +141,67 @@ def plan_repays(debts, repay, policy, in_flight=()):
     return plan
 
 
+# Assumption (docs/market.md): OKX's conversions take up to this share of what they sell (fees, the IOC price band):
+# balances worth less than the debts plus this are short of them. It only decides the order of the repays and which
+# ones are left for later, never an amount.
+CONVERSION_MARGIN = Decimal("0.01")
+
+
+def _usd(amount, ccy, prices):
+    return okx_amount(amount) * prices[ccy]
+
+
+def short_of_money(repays, repay, prices):
+    """Whether the balances OKX offers for ``repays`` (the plan's) are worth less than their debts plus
+    CONVERSION_MARGIN, at ``prices`` (USD); False when a currency has no price (nothing is known then)."""
+    currencies = set(ccy for item in repays for ccy in item["repay_ccy_list"] if ccy in repay)
+    if len(repays) < 2 or any(ccy not in prices for ccy in currencies | set(item["debt_ccy"] for item in repays)):
+        return False
+    have = sum(_usd(repay[ccy], ccy, prices) for ccy in currencies)
+    need = sum(_usd(item["debt"], item["debt_ccy"], prices) for item in repays)
+    return have < need * (1 + CONVERSION_MARGIN)
+
+
+def interest_first(repays, repay, prices, rates):
+    """(the repays to post, costliest interest first; the ones left, with why) when money is short: a debt is left
+    when the balances are spent, at ``prices``, on the debts before it. ``rates``: {ccy: hourly rate}."""
+    currencies = set(ccy for item in repays for ccy in item["repay_ccy_list"] if ccy in repay)
+    left_usd = sum(_usd(repay[ccy], ccy, prices) for ccy in currencies)
+
+    def hourly(item):
+        return _usd(item["debt"], item["debt_ccy"], prices) * rates.get(item["debt_ccy"], ZERO)
+
+    ranked = sorted(repays, key=hourly, reverse=True)  # stable: the same interest keeps the plan's order
+    posted, left = [], []
+    for item in ranked:
+        if left_usd <= 0:
+            left.append(dict(debt_ccy=item["debt_ccy"], debt=item["debt"], reason=(
+                "the balances are short of the debts: repaid first the debts whose interest costs more (%s)"
+                % ", ".join(other["debt_ccy"] for other in posted))))
+        else:
+            posted.append(item)
+            left_usd -= _usd(item["debt"], item["debt_ccy"], prices) * (1 + CONVERSION_MARGIN)
+    return posted, left
+
+
+def _predicted(prediction):
+    """What check mode predicts of a repay, in a few words (docs/market.md): what it repays, what it sells."""
+    if not prediction:
+        return ""
+    repaid = prediction["debt_repaid"]
+    text = "repays %s" % repaid["at_market"]
+    if repaid["at_worst"] != repaid["at_market"]:
+        text += " (%s at worst)" % repaid["at_worst"]
+    # What leaves the account at worst: the most it takes from each balance.
+    sold = ["%s %s" % (ccy, change["at_worst"][1:]) for ccy, change in sorted(prediction["balance_changes"].items())
+            if change["at_worst"].startswith("-")]
+    if sold:
+        text += ", takes %s" % ", ".join(sold)
+    if not prediction["covers"]:
+        text += ", the balances do not cover it"
+    return " (predicted: %s)" % text
+
+
 def _debt(item):
     return "%s %s" % (item["debt_ccy"], item.get("debt", "?"))
 
@@ -152,12 +214,15 @@ def describe(result, check_mode=False):
     """
     repaid, left, failed = ("would repay", "would leave", "would fail") if check_mode else ("repaid", "left", "failed")
     if check_mode:
-        done = ["%s from %s" % (_debt(item), ", ".join(item["repay_ccy_list"])) for item in result["would_repay"]]
+        done = ["%s from %s%s" % (_debt(item), ", ".join(item["repay_ccy_list"]), _predicted(item.get("prediction")))
+                for item in result["would_repay"]]
     else:
         done = []
         for item in result["repaid"]:
             if item.get("status") == "filled":
                 state = "filled %s" % item.get("fill_debt_sz")
+                if item.get("cost", {}).get("cost_usd") not in (None, "0"):  # a conversion's fees and slippage
+                    state += ", cost %s USD" % item["cost"]["cost_usd"]
             elif item.get("status"):
                 state = item["status"]
             elif item.get("debt_cleared"):

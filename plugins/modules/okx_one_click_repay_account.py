@@ -59,12 +59,16 @@ options:
   min_debt:
     description:
       - Dust thresholds. A debt below C(min_debt[CCY]) is skipped.
-      - The key C(USD) sets a threshold in US dollars for currencies without their own threshold whose price is in
-        O(usd_prices).
+      - The key C(USD) sets a threshold in US dollars for currencies without their own threshold, at OKX's index
+        price in USD (C(GET /api/v5/market/index-tickers), read at most every 30 s per machine), or at O(usd_prices)
+        where it names the currency. A debt OKX gives no USD price for, and O(usd_prices) does not name, is not
+        taken for dust (a warning names it).
     type: dict
     default: {}
   usd_prices:
-    description: US dollar prices per currency, for the C(USD) threshold of O(min_debt).
+    description:
+      - US dollar prices per currency for the C(USD) threshold of O(min_debt), in place of OKX's index prices.
+      - OKX's prices are read only when O(min_debt) has a C(USD) key and a debt's currency is not named here.
     type: dict
     default: {}
   exclude:
@@ -105,7 +109,8 @@ options:
         bookkeeping tasks of its own (one task per account; AWX shows both).
       - The cacheable facts C(<summary_as>_summary) (RV(summary)) and C(<summary_as>_journal) (RV(journal), kept as
         it was in O(journal) when the journal could not be read), and the statistics C(<summary_as>), one entry per
-        account under O(account_name), as M(ansible.builtin.set_stats) with C(aggregate=true) and C(per_host=false).
+        account under O(account_name), as M(ansible.builtin.set_stats) with C(aggregate=true) and C(per_host=false);
+        with RV(costs), also C(<summary_as>_cost_usd), a number that Ansible adds up over the job's accounts.
       - ansible-core applies the facts and statistics of a task that succeeded; the role
         P(cryptoops.okx.one_click_repay#role) records those of a failed one itself.
     type: str
@@ -125,13 +130,14 @@ attributes:
     details:
       - Reads the debts and the history and reports what it would repay under RV(would_repay), and what it would
         leave and why; never posts. It predicts what the real run would do from the same plan; a debt that none of
-        its repay currencies can repay is predicted as failing, with the reason.
+        its repay currencies can repay is predicted as failing, with the reason. Each repay it would post has a
+        C(prediction) of the conversions, amounts and fees from OKX's market data (RV(would_repay)).
   diff_mode:
     support: full
     details:
       - Shows each debt of the account before and after (C(debts), by currency). After is what OKX shows once the
-        repays are final; in check mode and without O(wait), it is predicted (a planned or accepted repay taken as
-        repaying the whole debt).
+        repays are final; in check mode and without O(wait), it is predicted (a planned repay as its C(prediction)
+        leaves the debt at worst, or, without one, an accepted or planned repay taken as repaying the whole debt).
   platform:
     platforms: posix
 seealso:
@@ -144,9 +150,7 @@ EXAMPLES = r"""
   cryptoops.okx.okx_one_click_repay_account:
     priority: [USDT, USDC]
     min_debt:
-      USD: 1
-    usd_prices:
-      BTC: 60000
+      USD: 1  # at OKX's index prices
   delegate_to: localhost
   register: okx_maintenance
 
@@ -171,18 +175,46 @@ repaid:
     - The repays OKX accepted, with their final state when waited for (C(status), C(fill_debt_sz), C(orders)).
     - Where OKX does not show the repay history in the account's mode, C(debt_cleared=true) instead of C(status) once
       OKX showed the debt gone (the collection's docs/okx-modes.md).
+    - A final repay has C(cost), what it cost (the collection's docs/market.md), when OKX's market data, the
+      account's trade fee and the orders could be read; so has one OKX reports failed after one of its orders
+      filled (under RV(failed_debts)). C(cost.balance_changes) is what the repay did to each
+      balance, exactly (the orders' fills, OKX's fee taken from the currency an order brings, the debt repaid);
+      C(cost.fees) the fees per currency; C(cost.orders) each order with the market price read before the repays
+      (C(market_px), the middle of the best bid and ask, at most 30 s old) and its C(slippage) against it (a fraction,
+      positive when worse); when one other currency was sold, C(cost.sold_ccy), C(cost.effective_price) (debt currency
+      per unit sold, fees counted), C(cost.market_price) and C(cost.slippage); C(cost.cost_usd), the USD value the
+      account lost less the debt it no longer owes, at OKX's USD index prices.
   returned: always
   type: list
   elements: dict
   sample:
     - {debt_ccy: USDC, repay_ccy_list: [USDC, USDT], debt: "100", outcome: accepted, ts: "1742192217514",
-       reconciled: false, status: filled, fill_debt_sz: "100", orders: []}
+       reconciled: false, status: filled, fill_debt_sz: "100", orders: [],
+       cost: {balance_changes: {USDC: "-100"}, fees: {}, orders: [], cost_usd: "0"}}
 would_repay:
-  description: In check mode, the repays that would be posted.
+  description:
+    - In check mode, the repays that would be posted, in the order they would be.
+    - Each has C(prediction) when OKX's market data could be read (the collection's docs/market.md), what OKX would
+      do with it now, as two cases, C(at_market) (the orders fill at the best bid and ask) and C(at_worst) (at the
+      edge of OKX's IOC price band). C(prediction.route), the orders from each repay currency in priority order
+      (through USDT); C(prediction.debt_repaid) and C(prediction.debt_left); C(prediction.balance_changes) and
+      C(prediction.fees) per currency; C(prediction.covers), whether the holdings suffice even at worst (what is
+      left then is a residue of OKX's lot sizes); C(prediction.below_min_size), orders under OKX's minimum size,
+      which OKX cancels; C(prediction.after_shortfall), an earlier repay is not covered, so this one gets what that
+      one leaves.
+    - With C(covers=true) and C(after_shortfall=false) the two cases bound what OKX does while prices stay within
+      the band, and the debt and the currencies sold come out between them; else they are estimates.
   returned: always
   type: list
   elements: dict
-  sample: [{debt_ccy: USDC, repay_ccy_list: [USDC, USDT], debt: "100"}]
+  sample:
+    - {debt_ccy: USDC, repay_ccy_list: [BTC], debt: "100",
+       prediction: {route: [{repay_ccy: BTC, orders: [sell BTC-USDT, buy USDC-USDT]}],
+                    debt_repaid: {at_market: "100", at_worst: "99.9995"}, debt_left: {at_market: "0", at_worst: "0.0005"},
+                    balance_changes: {BTC: {at_market: "-0.00168678", at_worst: "-0.00168678"},
+                                      USDT: {at_market: "1.0054922", at_worst: "0.0000004"}},
+                    fees: {USDT: {at_market: "0.1011", at_worst: "0.1006"}, USDC: {at_market: "0.1001", at_worst: "0.1001"}},
+                    covers: true, below_min_size: [], after_shortfall: false}}
 in_flight:
   description: Debts with a repay already in flight (nothing posted for them), with that repay's C(ts) and state.
   returned: always
@@ -213,6 +245,15 @@ report:
   type: str
   sample: "repaid USDC 100 from USDC, USDT (filled 100); left BTC 0.000001: worth less than min_debt USD 1; debts
     left: BTC 0.000001"
+costs:
+  description:
+    - What the task's filled repays cost in all, summed over RV(repaid)'s C(cost) (the collection's docs/market.md).
+    - C(balance_changes) and C(fees) per currency; C(cost_usd) in USD at OKX's index prices (null when OKX prices
+      not every currency a repay touched).
+  returned: when a repay filled and its cost could be read
+  type: dict
+  sample: {balance_changes: {BTC: "-0.00168", USDC: "0.0001", USDT: "0.01"}, fees: {USDC: "0.1", USDT: "0.1"},
+           cost_usd: "0.95"}
 debts_left:
   description: The debts after the repays, read again once they are final (the debts before when nothing was posted).
   returned: always
@@ -228,8 +269,8 @@ summary:
   description:
     - What the task did, for the host's facts and the job's statistics (O(summary_as)), and for AWX.
     - RV(debts_before), RV(repaid), RV(would_repay), RV(in_flight), RV(skipped_debts), RV(failed_debts),
-      RV(debts_left) and RV(report), with C(account) (O(account_name)), C(check_mode), C(finished) (UTC) and
-      C(error) (why the task failed, or null).
+      RV(debts_left), RV(costs) and RV(report), with C(account) (O(account_name)), C(check_mode), C(finished) (UTC)
+      and C(error) (why the task failed, or null).
   returned: unless the task failed before calling OKX (an option that is not valid)
   type: dict
   sample: {account: okx-main, check_mode: false, finished: "2026-12-02T10:00:00Z", error: null, debts_before: {},
@@ -244,16 +285,23 @@ journal:
   sample: {version: 1, account: 0f3c5e..., entries: {}}
 """
 
+import collections
 import datetime
+import decimal
 
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_convert import PRECISION, predict, repay_cost, text
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_market import Market
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_module import OKXModule
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import RepaySession, unseen_currencies
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
     DEFAULT_PRIORITY,
+    USD,
     PolicyError,
     describe,
+    interest_first,
     make_policy,
     plan_repays,
+    short_of_money,
 )
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import OKXError, okx_amount
 
@@ -294,13 +342,17 @@ def run(module):
                   failed_debts=[], debts_left={}, released=[])
     session = RepaySession(module.client, wait_timeout, warn=module.warn, carried=module.params["journal"],
                            release=release, check_mode=module.check_mode)
+    market = MarketReads(module)
+    costs = Costs(market)
     debts = None
     try:
         with session:
             result["released"] = session.released
             debts, repay = session.read_debts()
             result["debts_before"] = result["debts_left"] = debts
+            policy = with_okx_prices(market, policy, debts)
             plan = plan_repays(debts, repay, policy, in_flight=session.flights)
+            interest_first_when_short(market, policy, plan, repay)
             # A currency OKX never showed for the account is most likely a typo (USDCC): it counts as not available.
             # The default priority's currencies are not the user's choice: an account without ETH is not warned of.
             if policy.debts:
@@ -315,8 +367,11 @@ def run(module):
                 module.warn(unseen + ": check %s; a currency OKX does not list is not used" % option)
             result.update(skipped_debts=plan["skipped"], failed_debts=plan["failed"])
             if module.check_mode:
+                predict_repays(market, plan["repay"], repay)
                 result.update(would_repay=plan["repay"], changed=bool(plan["repay"]))
             else:
+                if plan["repay"]:
+                    costs.read_market()
                 for item in plan["repay"]:
                     session.post(item["debt_ccy"], item["repay_ccy_list"])
     except OKXError as err:
@@ -327,7 +382,7 @@ def run(module):
                    "api_passphrase and demo)"
         else:
             what = "could not read the account's debts"
-        finish(module, session, result, debts, err, what)
+        finish(module, session, result, debts, err, what, costs=costs)
     reread = False
     try:
         waited = [outcome for outcome in session.outcomes + list(session.flights.values())
@@ -337,16 +392,138 @@ def run(module):
             result["debts_left"] = session.read_debts()[0]
             reread = True
     except OKXError as err:
-        finish(module, session, result, debts, err, "repays were posted, but the debts left could not be read")
-    finish(module, session, result, debts, reread=reread)
+        finish(module, session, result, debts, err, "repays were posted, but the debts left could not be read",
+               costs=costs)
+    finish(module, session, result, debts, reread=reread, costs=costs)
 
 
-def finish(module, session, result, debts, error=None, what=None, reread=False):
+def with_okx_prices(market, policy, debts):
+    """The policy with OKX's USD index prices for the debts min_debt's USD threshold needs and usd_prices does not
+    name (read only then); a debt without any price is warned of: it is not taken for dust."""
+    wanted = [ccy for ccy in debts if USD in policy.min_debt and ccy not in policy.min_debt
+              and ccy not in policy.usd_prices and okx_amount(debts[ccy])]
+    if not wanted:
+        return policy
+    prices = market.read("USD index prices", market.usd_prices) or {}
+    unpriced = [ccy for ccy in wanted if ccy not in prices]
+    if unpriced:
+        market.module.warn("OKX gives no USD price for %s, nor does usd_prices: min_debt's USD threshold does not "
+                           "apply to it" % ", ".join(unpriced))
+    return policy._replace(usd_prices=dict(prices, **policy.usd_prices))
+
+
+def interest_first_when_short(market, policy, plan, repay):
+    """When the balances cannot cover every planned debt (at OKX's USD prices), the debts whose interest costs the
+    most go first, and those the balances do not reach are left (skipped_debts says why)."""
+    if len(plan["repay"]) < 2:
+        return
+    prices = dict(market.read("USD index prices", market.usd_prices) or {}, **policy.usd_prices)
+    if not short_of_money(plan["repay"], repay, prices):
+        return
+    rates = market.read("interest rates", market.interest_rates)
+    if rates is not None:
+        plan["repay"], left = interest_first(plan["repay"], repay, prices, rates)
+        plan["skipped"].extend(left)
+
+
+class MarketReads(Market):
+    """OKX's market data for one task. Never a reason to fail it: what cannot be read is warned of, and what needs
+    it (a dust threshold in USD, interest-first order, a cost report) is left as it would be without it."""
+
+    def __init__(self, module):
+        super(MarketReads, self).__init__(module.client)
+        self.module = module
+
+    def read(self, what, read):
+        try:
+            return read()
+        except OKXError as err:
+            self.module.warn("OKX's %s could not be read (%s): %s" % (what, err.msg, NO_MARKET[what]))
+            return None
+
+
+NO_MARKET = {
+    "USD index prices": "no min_debt in USD, interest-first order or cost report that needs them",
+    "interest rates": "the debts are repaid in the plan's order",
+    "market prices": "no cost report or prediction",
+    "instruments": "no prediction",
+    "trade fee": "no cost report or prediction",
+}
+
+
+def predict_repays(market, planned, repay):
+    """Check mode: add to each planned repay its ``prediction`` (docs/market.md), from OKX's bid and ask, the pairs'
+    sizes, the account's fee and the balances OKX offers; none where OKX's market data cannot be read."""
+    if not planned:
+        return
+    tickers = market.read("market prices", market.tickers)
+    instruments = market.read("instruments", market.instruments) if tickers is not None else None
+    fee = market.read("trade fee", market.taker_fee) if instruments is not None else None
+    if fee is None:
+        return
+    for item, prediction in zip(planned, predict(planned, repay, tickers, instruments, fee)):
+        if prediction is not None:
+            item["prediction"] = prediction
+
+
+class Costs:
+    """What each filled repay of the task cost (``cost`` of RV(repaid), ``costs`` of RV(summary)): from its orders,
+    the account's taker fee, the market read before the repays and OKX's USD index prices."""
+
+    def __init__(self, market):
+        self.market = market
+        self.before = None  # {instId: mid price} read before the first POST
+
+    def read_market(self):
+        self.before = self.market.read("market prices", self.market.mid_prices)
+
+    def add(self, result):
+        """Add ``cost`` to each final repay of ``result`` and return the account's total ``costs`` (None if none). A
+        repay OKX reports failed may have filled a leg (sold BTC for USDT, then no buy): it has a cost too."""
+        filled = [item for item in result["repaid"] + result["failed_debts"]
+                  if item.get("status") in ("filled", "failed") and item.get("orders") is not None]
+        if not filled or self.before is None:
+            return None
+        fee = self.market.read("trade fee", self.market.taker_fee)
+        usd = self.market.read("USD index prices", self.market.usd_prices) if fee is not None else None
+        if usd is None:
+            return None
+        totals = dict(balance_changes=collections.Counter(), fees=collections.Counter())
+        cost_usd = decimal.Decimal(0)  # None once a repay's currencies are not all priced: no total then
+        with decimal.localcontext() as ctx:
+            ctx.prec = PRECISION
+            for item in filled:
+                cost = repay_cost(item["debt_ccy"], item["fill_debt_sz"], item["orders"], fee, self.before)
+                if cost is None:
+                    continue
+                changes = dict((ccy, decimal.Decimal(amount)) for ccy, amount in cost["balance_changes"].items())
+                if all(ccy in usd for ccy in changes):
+                    # What the account's balances lost in USD, less the debt it no longer owes.
+                    lost = -sum(amount * usd[ccy] for ccy, amount in changes.items()) \
+                        - decimal.Decimal(item["fill_debt_sz"]) * usd[item["debt_ccy"]]
+                    cost["cost_usd"] = text(lost.quantize(decimal.Decimal("1E-6")))
+                    cost_usd = None if cost_usd is None else cost_usd + lost
+                else:
+                    cost_usd = None
+                item["cost"] = cost
+                for key in totals:
+                    totals[key].update(dict((ccy, decimal.Decimal(amount)) for ccy, amount in cost[key].items()))
+            costs = dict((key, dict((ccy, text(amount)) for ccy, amount in sorted(book.items())))
+                         for key, book in totals.items())
+            costs["cost_usd"] = None if cost_usd is None else text(cost_usd.quantize(decimal.Decimal("1E-6")))
+        return costs
+
+
+def finish(module, session, result, debts, error=None, what=None, reread=False, costs=None):
     """Exit with every repay filed (also after a failure: what OKX did is reported, then the error)."""
     # An earlier repay from this machine whose outcome is open (or whose record OKX does not show) fails its debt.
     stuck = [flight for flight in session.flights.values() if flight.state == "unknown" or flight.msg]
     in_flight = [flight for flight in session.flights.values() if flight not in stuck and flight.debt_ccy in (debts or {})]
     file_outcomes(result, session.outcomes + stuck, in_flight)
+    if costs is not None:
+        account_costs = costs.add(result)
+        if account_costs is not None:
+            result["costs"] = account_costs
     journal = session.export()
     if journal is not None:
         result["journal"] = journal
@@ -371,7 +548,7 @@ def finish(module, session, result, debts, error=None, what=None, reread=False):
 
 
 SUMMARY_KEYS = ("debts_before", "repaid", "would_repay", "in_flight", "skipped_debts", "failed_debts", "debts_left",
-                "report")
+                "costs", "report")
 
 
 def summarize(module, result, error=None):
@@ -385,12 +562,16 @@ def summarize(module, result, error=None):
         # An open repay is never forgotten by a failure: the journal carried in stays when it could not be read.
         result["ansible_facts"] = {prefix + "_summary": summary,
                                    prefix + "_journal": result.get("journal", module.params["journal"])}
-        result["ansible_stats"] = dict(data={prefix: {summary["account"]: summary}}, per_host=False, aggregate=True)
+        data = {prefix: {summary["account"]: summary}}
+        if result.get("costs", {}).get("cost_usd") is not None:  # a number: Ansible adds them up over the fleet
+            data[prefix + "_cost_usd"] = float(result["costs"]["cost_usd"])
+        result["ansible_stats"] = dict(data=data, per_host=False, aggregate=True)
 
 
 def debts_diff(result, reread):
     """Each debt before and after: as OKX showed it after the repays, or (check mode, not waited for) predicted:
-    a debt planned or accepted and not yet final is taken as repaid, the others as they were."""
+    a planned debt as its prediction leaves it at worst, else (accepted and not yet final, or no prediction) taken as
+    repaid, the others as they were."""
     before = dict(result["debts_before"])
     if reread:
         after = dict((ccy, result["debts_left"].get(ccy, "0")) for ccy in before)
@@ -399,7 +580,7 @@ def debts_diff(result, reread):
         after = dict(before)
         for item in result["would_repay"] + result["repaid"]:
             if item["debt_ccy"] in after and item.get("status") in (None, "running"):
-                after[item["debt_ccy"]] = "0"
+                after[item["debt_ccy"]] = item.get("prediction", {}).get("debt_left", {}).get("at_worst", "0")
     return dict(before=dict(debts=before), after=dict(debts=dict((ccy, amount) for ccy, amount in after.items()
                                                                  if ccy in before or okx_amount(amount))))
 

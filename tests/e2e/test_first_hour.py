@@ -204,8 +204,9 @@ def test_the_role_says_in_its_default_output_what_each_account_would_repay_then_
     check = playbook(ROLE_PLAY, "-i", fleet, "--check", env={"OKX_API_URL": sim.url})
     assert posts(sim) == []
     lines = summary(check)
-    assert lines["fleet-ok"] == ("would repay USDC 100 from USDC, USDT; would leave ETH 0.5: excluded; would leave BTC "
-                                 "0.000001: worth less than min_debt USD 1")
+    assert lines["fleet-ok"] == ("would repay USDC 100 from USDC, USDT (predicted: repays 100, takes USDC 19.999999081, "
+                                 "USDT 80.480481405); would leave ETH 0.5: excluded; would leave BTC 0.000001: worth "
+                                 "less than min_debt USD 1")
     assert lines["fleet-broke"] == ("would repay nothing; would fail USDC 10: none of USDC, USDT, BTC, ETH can repay it "
                                     "now (USDC, USDT, BTC, ETH: OKX does not list them as repay currencies of the "
                                     "account); OKX offers: none")
@@ -213,7 +214,7 @@ def test_the_role_says_in_its_default_output_what_each_account_would_repay_then_
 
     run = playbook(ROLE_PLAY, "-i", fleet, env={"OKX_API_URL": sim.url})
     lines = summary(run)
-    assert lines["fleet-ok"] == ("repaid USDC 100 from USDC, USDT (filled 100); left ETH 0.5: excluded; left BTC "
+    assert lines["fleet-ok"] == ("repaid USDC 100 from USDC, USDT (filled 100, cost 0.08008 USD); left ETH 0.5: excluded; left BTC "
                                  "0.000001: worth less than min_debt USD 1; debts left: BTC 0.000001, ETH 0.5")
     assert lines["fleet-broke"].startswith("repaid nothing; failed USDC 10: none of USDC, USDT, BTC, ETH can repay it "
                                            "now"), lines

@@ -6,7 +6,8 @@ endpoint (tests/okx-examples) with the same JSON type, and no other field unless
 One simulator, one account whose repay goes through a conversion (a USDC debt larger than its USDC, repaid from
 ["USDC", "BTC"]); each endpoint called once (the history until the repay is final), signed as OKX documents. The
 endpoints only the simulator serves (market data, instruments, interest rates, fees: tests/okx-examples/simulator-only,
-the collection calls none of them) are called once the repay is final, so the tickers carry its fills."""
+with the ones the collection calls, tickers, index tickers and fee rates) are called once the repay is final, so the
+tickers carry its fills."""
 
 import base64
 import hashlib
@@ -27,16 +28,18 @@ MAIN = account("contract", balances={"USDC": "20", "BTC": "1"}, debts={"USDC": "
 STATE = state(MAIN, prices={"BTC": "60000", "USDT": "1", "USDC": "1"}, settle_delay=0.1)
 BODY = {"debtCcy": "USDC", "repayCcyList": ["USDC", "BTC"]}
 FIXTURES = ("public-time", "account-config", "currency-list-v2", "one-click-repay-v2", "history-v2")
-# The fixtures of the endpoints only the simulator serves, with the query each is called with.
-SIMULATOR_ONLY = {
-    "simulator-only/tickers": "?instType=SPOT",
+# The fixtures of the market data and account reads, with the query each is called with: those the collection calls
+# (top level), and those only the simulator serves (simulator-only/).
+MARKET = {
+    "tickers": "?instType=SPOT",
     "simulator-only/ticker": "?instId=BTC-USDT",
-    "simulator-only/index-tickers": "?quoteCcy=USD",
-    "simulator-only/instruments": "?instType=SPOT",
-    "simulator-only/interest-rate": "",
-    "simulator-only/trade-fee": "?instType=SPOT&instId=BTC-USDT",
+    "index-tickers": "?quoteCcy=USD",
+    "instruments": "?instType=SPOT",
+    "interest-rate": "",
+    "trade-fee": "?instType=SPOT&instId=BTC-USDT",
 }
-ALL_FIXTURES = FIXTURES + tuple(SIMULATOR_ONLY)
+SIMULATOR_ONLY = dict((name, query) for name, query in MARKET.items() if name.startswith("simulator-only/"))
+ALL_FIXTURES = FIXTURES + tuple(MARKET)
 PUBLIC_PREFIXES = ("/api/v5/public/", "/api/v5/market/")
 
 # Fields the simulator may send that OKX's example of the endpoint does not have, each with the reason it may
@@ -94,7 +97,7 @@ def replies_fixture(tmp_path_factory):
             assert time.monotonic() < deadline, "the repay is not final after 30 s: %s" % history
             time.sleep(0.5)
         replies["history-v2"] = history
-        for name, params in SIMULATOR_ONLY.items():
+        for name, params in MARKET.items():
             replies[name] = call(sim, load(name)["endpoint"], params=params)
     return replies
 
@@ -107,7 +110,7 @@ def test_the_repay_went_through_a_conversion(replies):
 
 def test_the_tickers_carry_the_repays_fills(replies):
     """Else a ticker's volumes would be zeros whatever the settlement did."""
-    tickers = {ticker["instId"]: ticker for ticker in replies["simulator-only/tickers"]["data"]}
+    tickers = {ticker["instId"]: ticker for ticker in replies["tickers"]["data"]}
     assert tickers["BTC-USDT"]["lastSz"] != "0" and tickers["USDC-USDT"]["vol24h"] != "0", tickers
 
 
@@ -115,7 +118,7 @@ def test_the_simulator_only_fixtures_say_where_they_come_from():
     folder = os.path.join(HERE, "..", "okx-examples", "simulator-only")
     assert sorted("simulator-only/" + name[:-len(".json")] for name in os.listdir(folder) if name.endswith(".json")) == sorted(
         SIMULATOR_ONLY)
-    for name in SIMULATOR_ONLY:
+    for name in MARKET:
         fixture = load(name)
         assert sorted(fixture) == sorted(FIELDS)
         assert fixture["source"].startswith("https://www.okx.com/docs-v5/en/#") and fixture["notes"]

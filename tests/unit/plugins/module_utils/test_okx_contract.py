@@ -8,11 +8,26 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+from decimal import Decimal
 
 import pytest
 import responses
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_client import ACCOUNT_CONFIG, PUBLIC_TIME
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_market import (
+    INDEX_TICKERS,
+    INSTRUMENTS,
+    INTEREST_RATE,
+    TICKERS,
+    TRADE_FEE,
+    Instrument,
+    Ticker,
+    parse_instruments,
+    parse_interest_rates,
+    parse_taker_fee,
+    parse_tickers,
+    parse_usd_prices,
+)
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay import (
     CURRENCY_LIST,
     HISTORY,
@@ -29,8 +44,13 @@ ENDPOINTS = {
     "account-config": ACCOUNT_CONFIG,
     "currency-list-v2": CURRENCY_LIST,
     "history-v2": HISTORY,
+    "index-tickers": INDEX_TICKERS,
+    "instruments": INSTRUMENTS,
+    "interest-rate": INTEREST_RATE,
     "one-click-repay-v2": REPAY,
     "public-time": PUBLIC_TIME,
+    "tickers": TICKERS,
+    "trade-fee": TRADE_FEE,
 }
 
 
@@ -59,7 +79,9 @@ def test_a_fixture_says_where_it_comes_from(name):
     fixture = load(name)
     assert sorted(fixture) == sorted(FIELDS)
     assert fixture["source"].startswith("https://www.okx.com/docs-v5/en/#")
-    assert fixture["copied_from"] in ("../shared/okx/pages-2026-07.md", "../shared/okx/api-reference.md")
+    # The repay pages come from the project's notes of OKX's pages, the market data from a public copy of them.
+    assert fixture["copied_from"] in ("../shared/okx/pages-2026-07.md", "../shared/okx/api-reference.md") or \
+        fixture["copied_from"].startswith("https://github.com/qiuham/crypto-api-docs/blob/")
     assert isinstance(fixture["verbatim"], bool) and fixture["notes"]
     assert fixture["verbatim"] is (name != "account-config")  # the pages print no example of account config
     reply = fixture["reply"]
@@ -117,6 +139,36 @@ def test_history_record_of_the_post_example_is_found_by_its_ts():
     post_ts = int(parse_repay_reply(data("one-click-repay-v2"), "USDC"))
     assert [record.ts for record in parse_history(data("history-v2")) if abs(record.ts - post_ts) <= 1000] == [
         1742192217511]
+
+
+def test_tickers_bid_ask_and_last():
+    # OKX's example is two SWAP tickers; a SPOT ticker has the same fields.
+    assert parse_tickers(data("tickers")) == dict(
+        (entry["instId"], Ticker(*(Decimal(entry[key]) for key in ("bidPx", "askPx", "last"))))
+        for entry in data("tickers"))
+
+
+def test_index_tickers_usd_prices():
+    # OKX's example is of instId BTC-USDT (a USDT index); the collection asks for quoteCcy=USD, whose instIds are X-USD.
+    example = data("index-tickers")
+    assert parse_usd_prices(example) == {}
+    example[0]["instId"] = "BTC-USD"
+    assert parse_usd_prices(example) == {"BTC": Decimal(example[0]["idxPx"])}
+
+
+def test_instruments_lot_min_and_tick_sizes():
+    assert parse_instruments(data("instruments")) == dict(
+        (entry["instId"], Instrument(*(Decimal(entry[key]) for key in ("lotSz", "minSz", "tickSz"))))
+        for entry in data("instruments") if entry["state"] == "live")
+
+
+def test_interest_rates_per_currency():
+    assert parse_interest_rates(data("interest-rate")) == dict(
+        (entry["ccy"], Decimal(entry["interestRate"])) for entry in data("interest-rate"))
+
+
+def test_fee_rates_taker_is_a_positive_fraction():
+    assert parse_taker_fee(data("trade-fee")) == Decimal("0.001")
 
 
 def test_account_config_uid(okx, make_client):

@@ -351,7 +351,7 @@ def test_a_single_debt_task_on_a_fresh_machine_takes_the_carried_journal_too(mak
                                                                              monkeypatch):
     """Found by make fuzz: an account task's repay accepted, its record not yet in the history, then an AWX job in a
     fresh execution environment repaying that debt with okx_one_click_repay: the carried journal stops it."""
-    sim = make_sim(debts={"USDC": "100", "ETH": "2"}, history_lag=3)
+    sim = make_sim(debts={"USDC": "100", "ETH": "2"}, balances={"USDT": "10000"}, history_lag=3)
     first = run_module(account_main, dict(CREDENTIALS, api_url=URL, wait=False, wait_timeout=1))
     monkeypatch.setenv("OKX_STATE_DIR", str(tmp_path / "another-machine"))
     again = repay(run_module, debt_ccy="ETH", repay_ccy_list=["USDT"], wait=False, journal=first["journal"])

@@ -6,13 +6,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from decimal import Decimal
+
 import pytest
 
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_repay_plan import (
-    PolicyError,
     describe,
+    interest_first,
     make_policy,
     plan_repays,
+    PolicyError,
+    short_of_money,
 )
 
 DEBTS = {"USDC": "100", "ETH": "0.5", "BTC": "0.000001"}
@@ -103,14 +107,17 @@ def test_describe_says_what_check_mode_would_repay_leave_and_fail():
 def test_describe_says_what_a_run_repaid_left_and_owes_still():
     text = describe(account_result(
         repaid=[{"debt_ccy": "USDC", "debt": "100", "repay_ccy_list": ["USDC", "USDT"], "status": "filled",
-                 "fill_debt_sz": "100"},
+                 "fill_debt_sz": "100", "cost": {"cost_usd": "0"}},
+                {"debt_ccy": "XRP", "debt": "3", "repay_ccy_list": ["BTC"], "status": "filled", "fill_debt_sz": "3",
+                 "cost": {"cost_usd": "0.012"}},
                 {"debt_ccy": "DAI", "debt": "5", "repay_ccy_list": ["USDT"], "ts": "1742192217514"}],
         in_flight=[{"debt_ccy": "ETH", "ts": "1742192215511", "status": "running"}],
         skipped_debts=[{"debt_ccy": "BTC", "debt": "0.000001", "reason": "excluded"},
                        {"debt_ccy": "DOGE", "debt": "0", "reason": "no debt"}],
         failed_debts=[{"debt_ccy": "SOL", "debt": "2", "msg": "OKX did not repay it: OKX error 51000"}],
         debts_left={"BTC": "0.000001", "ETH": "0.5", "SOL": "2", "USDC": "0"}))
-    assert text == ("repaid USDC 100 from USDC, USDT (filled 100); repaid DAI 5 from USDT (accepted at ts 1742192217514, "
+    assert text == ("repaid USDC 100 from USDC, USDT (filled 100); repaid XRP 3 from BTC (filled 3, cost 0.012 USD); "
+                    "repaid DAI 5 from USDT (accepted at ts 1742192217514, "
                     "not waited for); left BTC 0.000001: excluded; left ETH: a repay of it is in flight (ts "
                     "1742192215511, running); failed SOL 2: OKX did not repay it: OKX error 51000; debts left: BTC "
                     "0.000001, ETH 0.5, SOL 2")
@@ -133,3 +140,42 @@ def test_describe_says_what_a_run_repaid_left_and_owes_still():
 def test_a_policy_that_is_not_valid_names_the_option(policy, message):
     with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
         make_policy(**policy)
+
+
+PRICES = {"USDT": Decimal("1"), "USDC": Decimal("1"), "ETH": Decimal("3000"), "BTC": Decimal("60000")}
+
+
+def planned_repays(*debts):
+    return [dict(debt_ccy=ccy, debt=amount, repay_ccy_list=[ccy, "USDT"]) for ccy, amount in debts]
+
+
+def test_money_is_short_when_the_balances_offered_are_worth_less_than_the_debts_and_the_conversions_margin():
+    planned = planned_repays(("USDC", "100"), ("ETH", "0.05"))  # 250 USD
+    assert short_of_money(planned, {"USDT": "250"}, PRICES)  # 1 % short of the conversions' margin
+    assert not short_of_money(planned, {"USDT": "252.5"}, PRICES)
+    assert not short_of_money(planned, {"USDT": "1"}, {"USDT": Decimal(1)})  # no price: nothing is known
+    assert not short_of_money(planned[:1], {"USDT": "1"}, PRICES)  # one debt: the order cannot matter
+
+
+def test_when_short_the_costliest_interest_goes_first_and_what_the_balances_do_not_reach_is_left():
+    planned = planned_repays(("BTC", "0.001"), ("ETH", "0.05"), ("USDC", "100"))  # 60, 150, 100 USD
+    rates = {"USDC": Decimal("0.00000417"), "ETH": Decimal("0.00000208"), "BTC": Decimal("0.00000114")}
+    posted, left = interest_first(planned, {"USDT": "120"}, PRICES, rates)
+    # Interest per hour in USD: USDC 0.000417, ETH 0.000312, BTC 0.0000684; 120 USD reach USDC and part of ETH.
+    assert [item["debt_ccy"] for item in posted] == ["USDC", "ETH"]
+    assert left == [dict(debt_ccy="BTC", debt="0.001", reason="the balances are short of the debts: repaid first the "
+                                                              "debts whose interest costs more (USDC, ETH)")]
+
+
+def test_describe_says_what_check_mode_predicts():
+    prediction = {"debt_repaid": {"at_market": "100", "at_worst": "99.9995"}, "covers": True,
+                  "balance_changes": {"BTC": {"at_market": "-0.00168678", "at_worst": "-0.00168678"},
+                                      "USDT": {"at_market": "1.0054922", "at_worst": "0.0000004"}}}
+    short = {"debt_repaid": {"at_market": "20", "at_worst": "19.9"}, "covers": False,
+             "balance_changes": {"USDT": {"at_market": "-20.02", "at_worst": "-20"}}}
+    text = describe(account_result(would_repay=[
+        {"debt_ccy": "USDC", "debt": "100", "repay_ccy_list": ["BTC"], "prediction": prediction},
+        {"debt_ccy": "ETH", "debt": "0.01", "repay_ccy_list": ["USDT"], "prediction": short}]), check_mode=True)
+    assert text == ("would repay USDC 100 from BTC (predicted: repays 100 (99.9995 at worst), takes BTC 0.00168678); "
+                    "would repay ETH 0.01 from USDT (predicted: repays 20 (19.9 at worst), takes USDT 20, the balances "
+                    "do not cover it)")

@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the cryptoops.okx collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# PRIVATE to the cryptoops.okx collection: this module util may change without notice and is not a public API.
+"""What OKX's conversions of a repay cost, after the fact: from a history record's orders (ordIdInfo, with the
+snake_case keys the modules return: inst_id, side, fill_sz, fill_px, state).
+
+OKX's one-click repay converts each repay currency through USDT by IOC orders: BTC for a USDC debt is a BTC-USDT sell,
+then a USDC-USDT buy; the debt's own currency repays it directly, with no order. OKX takes its spot fee from the
+currency an order brings (assumption, docs/market.md: the account's SPOT taker fee, GET /api/v5/account/trade-fee).
+So a filled repay changes the account's balances by exactly (``balance_changes``): for each currency, what its orders
+brought after the fee, less what they gave, less the debt repaid (``fillDebtSz``) for the debt's currency.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import collections
+import decimal
+
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import ZERO, okx_amount
+
+# Enough digits for every product and sum of amounts OKX writes: the report is exact, never rounded.
+PRECISION = 60
+
+
+def text(amount):
+    """A Decimal as OKX writes amounts: plain digits, no exponent, no trailing zeros."""
+    return format(amount.normalize(), "f") if amount else "0"
+
+
+def filled_orders(orders):
+    """(base, quote, side, size, price) of each order that filled something, or None if one cannot be read."""
+    legs = []
+    for order in orders:
+        if order.get("state") not in ("filled", "partially_filled") and okx_amount(order.get("fill_sz")) in (None, ZERO):
+            continue
+        size, price = okx_amount(order.get("fill_sz")), okx_amount(order.get("fill_px"))
+        base, _dash, quote = str(order.get("inst_id")).partition("-")
+        if size is None or price is None or not quote or order.get("side") not in ("buy", "sell"):
+            return None
+        if size > 0:
+            legs.append((base, quote, order["side"], size, price))
+    return legs
+
+
+def repay_cost(debt_ccy, fill_debt_sz, orders, taker_fee, market=None):
+    """What one filled repay cost, or None when its orders cannot be read or the fee is not known.
+
+    ``market``: {instId: price} read just before the POST (the mid of the best bid and ask).
+    Returns, amounts as strings: ``balance_changes`` {ccy: amount}, exactly what the repay did to each balance;
+    ``fees`` {ccy: amount}; ``orders``: [{inst_id, side, fill_sz, fill_px, market_px, slippage}], slippage being how
+    much worse than the market the order filled (a fraction, positive: worse); and when one other currency was sold
+    for the debt's: ``sold_ccy``, ``effective_price`` (debt currency the orders brought per unit sold, fees counted),
+    ``market_price`` (the same at the market's prices) and ``slippage`` (1 - effective / market).
+    """
+    legs = filled_orders(orders)
+    repaid = okx_amount(fill_debt_sz)
+    if legs is None or repaid is None or taker_fee is None:
+        return None
+    market = market or {}
+    with decimal.localcontext() as ctx:
+        ctx.prec = PRECISION
+        gave, got, fees = collections.Counter(), collections.Counter(), collections.Counter()
+        report = []
+        for base, quote, side, size, price in legs:
+            paid, brought = (size, size * price) if side == "sell" else (size * price, size)
+            given, received = (base, quote) if side == "sell" else (quote, base)
+            fee = brought * taker_fee
+            gave[given] += paid
+            got[received] += brought - fee
+            fees[received] += fee
+            inst_id = "%s-%s" % (base, quote)
+            leg = dict(inst_id=inst_id, side=side, fill_sz=text(size), fill_px=text(price))
+            reference = market.get(inst_id)
+            if reference:
+                worse = (reference - price) if side == "sell" else (price - reference)
+                leg.update(market_px=text(reference), slippage=text(round_fraction(worse / reference)))
+            report.append(leg)
+        changes = dict((ccy, got[ccy] - gave[ccy] - (repaid if ccy == debt_ccy else ZERO))
+                       for ccy in set(gave) | set(got) | {debt_ccy})
+        cost = dict(balance_changes=dict((ccy, text(amount)) for ccy, amount in sorted(changes.items())),
+                    fees=dict((ccy, text(amount)) for ccy, amount in sorted(fees.items())), orders=report)
+        sold = [ccy for ccy, amount in changes.items() if amount < 0 and ccy != debt_ccy]
+        if len(sold) == 1 and got[debt_ccy] > 0:
+            ccy = sold[0]
+            effective = got[debt_ccy] / -changes[ccy]
+            cost.update(sold_ccy=ccy, effective_price=text(round_fraction(effective, 12)))
+            cross = cross_price(ccy, debt_ccy, market)
+            if cross:
+                cost.update(market_price=text(round_fraction(cross, 12)),
+                            slippage=text(round_fraction(1 - effective / cross)))
+        return cost
+
+
+def cross_price(ccy, debt_ccy, market):
+    """The debt currency one unit of ``ccy`` buys at the market's prices (through USDT), or None."""
+    hub = "USDT"
+    sell = decimal.Decimal(1) if ccy == hub else market.get("%s-%s" % (ccy, hub))
+    buy = decimal.Decimal(1) if debt_ccy == hub else market.get("%s-%s" % (debt_ccy, hub))
+    return sell / buy if sell and buy else None
+
+
+def round_fraction(value, digits=8):
+    """A ratio rounded for people (the amounts themselves are never rounded)."""
+    return value.quantize(decimal.Decimal(1).scaleb(-digits)) if value.adjusted() < 20 else value
+
+
+# --- what a repay would do, before it is posted ----------------------------------------------------------------------
+
+# Assumptions about OKX (docs/market.md), as its example shows (a BTC-USDT sell at px 82856.7 filled at 83271.9): each
+# conversion is an IOC order whose price (px) sits this far through the market, rounded to a tick toward it; an order
+# sells enough, at px and after the fees, for what the next order buys; a buy is grossed up by the fee, in lots.
+IOC_BAND = decimal.Decimal("0.005")
+HUB = "USDT"
+SIZE_STEP = decimal.Decimal("1E-16")
+
+
+def _step(value, step, rounding):
+    return (value / step).to_integral_value(rounding=rounding) * step
+
+
+class Conversion:
+    """One repay's conversions on a book of balances, at one set of fill prices: the market's (``worst=False``: the
+    best bid and ask) or the worst OKX's IOC band lets an order fill at (its px)."""
+
+    def __init__(self, book, tickers, instruments, fee, worst):
+        self.book, self.tickers, self.instruments, self.fee, self.worst = book, tickers, instruments, fee, worst
+        self.fees = collections.Counter()
+        self.below_min_size = []
+        self.capped = False  # the last currency used was limited by what the account holds: what is left is short
+
+    def _pair(self, ccy):
+        inst_id = "%s-%s" % (ccy, HUB)
+        ticker, instrument = self.tickers.get(inst_id), self.instruments.get(inst_id)
+        if ticker is None or instrument is None:
+            raise KeyError(inst_id)
+        return inst_id, ticker, instrument
+
+    @staticmethod
+    def _px(ticker, instrument, side):
+        mid = (ticker.bid + ticker.ask) / 2
+        if side == "buy":
+            return _step(mid * (1 + IOC_BAND), instrument.tick_size, decimal.ROUND_FLOOR)
+        return _step(mid * (1 - IOC_BAND), instrument.tick_size, decimal.ROUND_CEILING)
+
+    def _fill(self, inst_id, instrument, size):
+        fill = _step(size, instrument.lot_size, decimal.ROUND_FLOOR)
+        if 0 < size and fill < instrument.min_size:
+            self.below_min_size.append(dict(inst_id=inst_id, size=text(size), min_size=text(instrument.min_size)))
+            return ZERO
+        return max(fill, ZERO)
+
+    def sell(self, ccy, wanted):
+        """Sell ``ccy`` for ``wanted`` USDT (at the order's px, before the fee): the USDT it brings."""
+        inst_id, ticker, instrument = self._pair(ccy)
+        px = self._px(ticker, instrument, "sell")
+        wanted_size = _step(wanted / px, SIZE_STEP, decimal.ROUND_CEILING)
+        size = min(wanted_size, self.book.get(ccy, ZERO))
+        self.capped = self.capped or size < wanted_size
+        fill = self._fill(inst_id, instrument, size)
+        price = px if self.worst else ticker.bid
+        got = fill * price * (1 - self.fee)
+        self.fees[HUB] += fill * price * self.fee
+        self.book[ccy] = self.book.get(ccy, ZERO) - fill
+        self.book[HUB] = self.book.get(HUB, ZERO) + got
+        return got
+
+    def buy(self, debt_ccy, left, budget, holding=False):
+        """Buy the debt currency with at most ``budget`` USDT (``holding``: the account's USDT, else what a sale
+        just brought), grossed up by the fee: what reaches the debt."""
+        inst_id, ticker, instrument = self._pair(debt_ccy)
+        px = self._px(ticker, instrument, "buy")
+        wanted_size = _step(left / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING)
+        size = min(wanted_size, _step(budget / px, SIZE_STEP, decimal.ROUND_FLOOR))
+        self.capped = self.capped or (holding and size < wanted_size)
+        fill = self._fill(inst_id, instrument, size)
+        price = px if self.worst else ticker.ask
+        got = fill * (1 - self.fee)
+        self.fees[debt_ccy] += fill * self.fee
+        self.book[HUB] = self.book.get(HUB, ZERO) - fill * price
+        repaid = min(got, left)
+        self.book[debt_ccy] = self.book.get(debt_ccy, ZERO) + got - repaid
+        return repaid
+
+    def repay(self, debt_ccy, debt, repay_ccy_list):
+        """What reaches the debt from each currency of the list in turn (OKX's priority order), through USDT."""
+        left = debt
+        for ccy in repay_ccy_list:
+            if left <= 0:
+                break
+            self.capped = False  # an earlier currency that ran out is made up by this one, unless it runs out too
+            if ccy == debt_ccy:
+                repaid = min(self.book.get(ccy, ZERO), left)
+                self.capped = self.capped or repaid < left
+                self.book[ccy] = self.book.get(ccy, ZERO) - repaid
+            elif ccy == HUB:
+                repaid = self.buy(debt_ccy, left, self.book.get(HUB, ZERO), holding=True)
+            elif debt_ccy == HUB:
+                repaid = min(self.sell(ccy, left / (1 - self.fee)), left)
+                self.book[HUB] -= repaid
+            else:
+                _inst, ticker, instrument = self._pair(debt_ccy)
+                need = _step(left / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING)
+                got = self.sell(ccy, need * self._px(ticker, instrument, "buy") / (1 - self.fee))
+                repaid = self.buy(debt_ccy, left, got) if got > 0 else ZERO
+            left -= repaid
+        return debt - left
+
+
+def route(debt_ccy, repay_ccy_list):
+    """The orders a repay takes from each currency, in priority order: ``[{repay_ccy, orders: ["sell BTC-USDT",
+    "buy USDC-USDT"]}]`` (none from the debt's own currency)."""
+    steps = []
+    for ccy in repay_ccy_list:
+        if ccy == debt_ccy:
+            orders = []
+        elif ccy == HUB:
+            orders = ["buy %s-%s" % (debt_ccy, HUB)]
+        elif debt_ccy == HUB:
+            orders = ["sell %s-%s" % (ccy, HUB)]
+        else:
+            orders = ["sell %s-%s" % (ccy, HUB), "buy %s-%s" % (debt_ccy, HUB)]
+        steps.append(dict(repay_ccy=ccy, orders=orders))
+    return steps
+
+
+def predict(planned, balances, tickers, instruments, fee):
+    """What each planned repay (``[{debt_ccy, debt, repay_ccy_list}]``, in posting order) would do, as a range: at the
+    market's best bid and ask now, and at the worst of OKX's IOC band; later repays get what the earlier ones leave.
+
+    Each prediction: ``route``; ``debt_repaid`` and ``debt_left`` {at_market, at_worst}; ``balance_changes``
+    {ccy: {at_market, at_worst}}; ``fees`` {ccy: {at_market, at_worst}}; ``covers``: the holdings suffice even at
+    worst (what is left then, if anything, is a residue of OKX's lot sizes); ``below_min_size`` (orders under OKX's
+    minimum size, which OKX cancels); ``after_shortfall``: an
+    earlier repay is not covered at worst, so what this one gets depends on what that one leaves, which the market
+    decides. The two figures bound what OKX does when ``covers`` is true and ``after_shortfall`` false; else they are
+    estimates (short of money, lot sizes and the market decide how much is repaid). None for a repay whose pairs OKX's market data does not show
+    (nothing is predicted for it or the repays after it, whose balances it changes).
+    """
+    books = dict((name, dict((ccy, okx_amount(amount)) for ccy, amount in balances.items())) for name in
+                 ("at_market", "at_worst"))
+    predictions = []
+    shortfall = False
+    with decimal.localcontext() as ctx:
+        ctx.prec = PRECISION
+        for item in planned:
+            if predictions and predictions[-1] is None:
+                predictions.append(None)
+                continue
+            debt = okx_amount(item["debt"])
+            runs = {}
+            try:
+                for name, book in books.items():
+                    before = dict(book)
+                    conversion = Conversion(book, tickers, instruments, fee, worst=name == "at_worst")
+                    repaid = conversion.repay(item["debt_ccy"], debt, item["repay_ccy_list"])
+                    changes = dict((ccy, book.get(ccy, ZERO) - before.get(ccy, ZERO))
+                                   for ccy in set(book) | set(before))
+                    runs[name] = (repaid, changes, conversion)
+            except KeyError:
+                predictions.append(None)
+                continue
+            currencies = sorted(set(ccy for _r, changes, _c in runs.values() for ccy, amount in changes.items()
+                                    if amount))
+            fee_currencies = sorted(set(ccy for _r, _ch, conversion in runs.values() for ccy in conversion.fees))
+            worst = runs["at_worst"]
+            predictions.append(dict(
+                route=route(item["debt_ccy"], item["repay_ccy_list"]),
+                debt_repaid=dict((name, text(run[0])) for name, run in runs.items()),
+                debt_left=dict((name, text(debt - run[0])) for name, run in runs.items()),
+                balance_changes=dict((ccy, dict((name, text(run[1].get(ccy, ZERO))) for name, run in runs.items()))
+                                     for ccy in currencies),
+                fees=dict((ccy, dict((name, text(run[2].fees[ccy])) for name, run in runs.items()))
+                          for ccy in fee_currencies),
+                # Short of money: something is left at worst after an order the holdings limited (a residue under
+                # a lot, the sale's rounding at the band's edge, is not a shortfall).
+                covers=worst[0] >= debt or not worst[2].capped,
+                below_min_size=worst[2].below_min_size,
+                after_shortfall=shortfall))
+            shortfall = shortfall or not predictions[-1]["covers"]
+    return predictions
