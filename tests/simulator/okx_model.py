@@ -303,7 +303,6 @@ def fraction(name, value):
     return result
 
 
-
 def round_to(value, step):
     """``value`` rounded to the nearest multiple of ``step`` (halves up)."""
     return (value / step).to_integral_value(ROUND_HALF_UP) * step
