@@ -20,6 +20,7 @@ __metaclass__ = type
 import collections
 import decimal
 
+from ansible_collections.cryptoops.okx.plugins.module_utils._okx_market import HUB, pair
 from ansible_collections.cryptoops.okx.plugins.module_utils._okx_util import ZERO, okx_amount
 
 # Enough digits for every product and sum of amounts OKX writes: the report is exact, never rounded.
@@ -97,9 +98,8 @@ def repay_cost(debt_ccy, fill_debt_sz, orders, taker_fee, market=None):
 
 def cross_price(ccy, debt_ccy, market):
     """The debt currency one unit of ``ccy`` buys at the market's prices (through USDT), or None."""
-    hub = "USDT"
-    sell = decimal.Decimal(1) if ccy == hub else market.get("%s-%s" % (ccy, hub))
-    buy = decimal.Decimal(1) if debt_ccy == hub else market.get("%s-%s" % (debt_ccy, hub))
+    sell = decimal.Decimal(1) if ccy == HUB else market.get(pair(ccy))
+    buy = decimal.Decimal(1) if debt_ccy == HUB else market.get(pair(debt_ccy))
     return sell / buy if sell and buy else None
 
 
@@ -114,7 +114,6 @@ def round_fraction(value, digits=8):
 # conversion is an IOC order whose price (px) sits this far through the market, rounded to a tick toward it; an order
 # sells enough, at px and after the fees, for what the next order buys; a buy is grossed up by the fee, in lots.
 IOC_BAND = decimal.Decimal("0.005")
-HUB = "USDT"
 SIZE_STEP = decimal.Decimal("1E-16")
 
 
@@ -133,7 +132,7 @@ class Conversion:
         self.capped = False  # the last currency used was limited by what the account holds: what is left is short
 
     def _pair(self, ccy):
-        inst_id = "%s-%s" % (ccy, HUB)
+        inst_id = pair(ccy)
         ticker, instrument = self.tickers.get(inst_id), self.instruments.get(inst_id)
         if ticker is None or instrument is None:
             raise KeyError(inst_id)
@@ -218,11 +217,11 @@ def route(debt_ccy, repay_ccy_list):
         if ccy == debt_ccy:
             orders = []
         elif ccy == HUB:
-            orders = ["buy %s-%s" % (debt_ccy, HUB)]
+            orders = ["buy " + pair(debt_ccy)]
         elif debt_ccy == HUB:
-            orders = ["sell %s-%s" % (ccy, HUB)]
+            orders = ["sell " + pair(ccy)]
         else:
-            orders = ["sell %s-%s" % (ccy, HUB), "buy %s-%s" % (debt_ccy, HUB)]
+            orders = ["sell " + pair(ccy), "buy " + pair(debt_ccy)]
         steps.append(dict(repay_ccy=ccy, orders=orders))
     return steps
 
