@@ -56,13 +56,18 @@ STATE = state(
     prices={"BTC": "60000", "ETH": "3000", "USDT": "1", "USDC": "1"})
 
 
-@pytest.fixture
-def sim(tmp_path):
+def simulator_for(state, tmp_path):
+    """The OKX simulator on ``state``, for a job of the installed collection: yields it, stops it after."""
     if not os.path.isdir(os.path.join(COLLECTIONS_PATH, "ansible_collections", "cryptoops", "okx")):
         pytest.fail("the collection is not installed in %s: run `make build-install` first" % COLLECTIONS_PATH)
-    simulator = start_simulator(STATE, str(tmp_path / "sim"))
+    simulator = start_simulator(state, str(tmp_path / "sim"))
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture
+def sim(tmp_path):
+    yield from simulator_for(STATE, tmp_path)
 
 
 @pytest.fixture

@@ -35,8 +35,16 @@ import ansible_runner
 import pytest
 import yaml
 
-from tests.awx.test_awx_runner import COLLECTIONS_PATH, PLAYBOOK, REPAY_TASK, REPO, cached_fact, host_events, stats_artifact
-from tests.simulator.harness import start_simulator
+from tests.awx.test_awx_runner import (
+    COLLECTIONS_PATH,
+    PLAYBOOK,
+    REPAY_TASK,
+    REPO,
+    cached_fact,
+    host_events,
+    simulator_for,
+    stats_artifact,
+)
 from tests.simulator.states import fleet
 
 SLICES = 3
@@ -109,11 +117,7 @@ class NodeProxy:
 
 @pytest.fixture
 def sim(tmp_path):
-    if not os.path.isdir(os.path.join(COLLECTIONS_PATH, "ansible_collections", "cryptoops", "okx")):
-        pytest.fail("the collection is not installed in %s: run `make build-install` first" % COLLECTIONS_PATH)
-    simulator = start_simulator(FLEET, str(tmp_path / "sim"))
-    yield simulator
-    simulator.stop()
+    yield from simulator_for(FLEET, tmp_path)
 
 
 @pytest.fixture
