@@ -122,14 +122,16 @@ def _step(value, step, rounding):
 
 
 class Conversion:
-    """One repay's conversions on a book of balances, at one set of fill prices: the market's (``worst=False``: the
-    best bid and ask) or the worst OKX's IOC band lets an order fill at (its px)."""
+    """One repay's conversions on a book of balances, every amount as a range (low, high): what OKX can do while each
+    order fills between the best bid or ask now and the worst price OKX's IOC band lets it fill at (its px). The
+    ranges are wide enough, never exact: an amount that depends on two others takes the worst and the best of both."""
 
-    def __init__(self, book, tickers, instruments, fee, worst):
-        self.book, self.tickers, self.instruments, self.fee, self.worst = book, tickers, instruments, fee, worst
-        self.fees = collections.Counter()
+    def __init__(self, book, tickers, instruments, fee):
+        self.book, self.tickers, self.instruments, self.fee = book, tickers, instruments, fee
+        self.changes = collections.defaultdict(lambda: (ZERO, ZERO))
+        self.fees = collections.defaultdict(lambda: (ZERO, ZERO))
         self.below_min_size = []
-        self.capped = False  # the last currency used was limited by what the account holds: what is left is short
+        self.capped = False  # the last currency used may be limited by what the account holds: what is left is short
 
     def _pair(self, ccy):
         inst_id = pair(ccy)
@@ -145,26 +147,40 @@ class Conversion:
             return _step(mid * (1 + IOC_BAND), instrument.tick_size, decimal.ROUND_FLOOR)
         return _step(mid * (1 - IOC_BAND), instrument.tick_size, decimal.ROUND_CEILING)
 
-    def _fill(self, inst_id, instrument, size):
-        fill = _step(size, instrument.lot_size, decimal.ROUND_FLOOR)
-        if 0 < size and fill < instrument.min_size:
-            self.below_min_size.append(dict(inst_id=inst_id, size=text(size), min_size=text(instrument.min_size)))
-            return ZERO
-        return max(fill, ZERO)
+    def _fill(self, inst_id, instrument, sizes):
+        fills = []
+        for size in sizes:
+            fill = _step(size, instrument.lot_size, decimal.ROUND_FLOOR)
+            if 0 < size and fill < instrument.min_size:
+                entry = dict(inst_id=inst_id, size=text(size), min_size=text(instrument.min_size))
+                if entry not in self.below_min_size:
+                    self.below_min_size.append(entry)
+                fill = ZERO
+            fills.append(max(fill, ZERO))
+        return tuple(fills)
+
+    def _add(self, ccy, amounts):
+        """Add a range to a balance (which never falls below zero) and to this repay's change of it."""
+        low, high = self.book.get(ccy, (ZERO, ZERO))
+        self.book[ccy] = (max(low + amounts[0], ZERO), high + amounts[1])
+        self.changes[ccy] = (self.changes[ccy][0] + amounts[0], self.changes[ccy][1] + amounts[1])
+
+    def _holding(self, ccy):
+        return self.book.get(ccy, (ZERO, ZERO))
 
     def sell(self, ccy, wanted):
-        """Sell ``ccy`` for ``wanted`` USDT (at the order's px, before the fee): the USDT it brings."""
+        """Sell ``ccy`` for ``wanted`` USDT (at the order's px, before the fee): the USDT it brings (which the caller
+        books: what the next step spends of it is tied to it)."""
         inst_id, ticker, instrument = self._pair(ccy)
         px = self._px(ticker, instrument, "sell")
-        wanted_size = _step(wanted / px, SIZE_STEP, decimal.ROUND_CEILING)
-        size = min(wanted_size, self.book.get(ccy, ZERO))
-        self.capped = self.capped or size < wanted_size
-        fill = self._fill(inst_id, instrument, size)
-        price = px if self.worst else ticker.bid
-        got = fill * price * (1 - self.fee)
-        self.fees[HUB] += fill * price * self.fee
-        self.book[ccy] = self.book.get(ccy, ZERO) - fill
-        self.book[HUB] = self.book.get(HUB, ZERO) + got
+        wanted_size = tuple(_step(amount / px, SIZE_STEP, decimal.ROUND_CEILING) for amount in wanted)
+        held = self._holding(ccy)
+        self.capped = self.capped or wanted_size[1] > held[0]
+        fill = self._fill(inst_id, instrument, (min(wanted_size[0], held[0]), min(wanted_size[1], held[1])))
+        proceeds = (fill[0] * px, fill[1] * ticker.bid)  # at worst the order fills at its px, at best at the bid
+        got = tuple(amount * (1 - self.fee) for amount in proceeds)
+        self._add_fee(HUB, tuple(amount * self.fee for amount in proceeds))
+        self._add(ccy, (-fill[1], -fill[0]))
         return got
 
     def buy(self, debt_ccy, left, budget, holding=False):
@@ -172,41 +188,53 @@ class Conversion:
         just brought), grossed up by the fee: what reaches the debt."""
         inst_id, ticker, instrument = self._pair(debt_ccy)
         px = self._px(ticker, instrument, "buy")
-        wanted_size = _step(left / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING)
-        size = min(wanted_size, _step(budget / px, SIZE_STEP, decimal.ROUND_FLOOR))
-        self.capped = self.capped or (holding and size < wanted_size)
-        fill = self._fill(inst_id, instrument, size)
-        price = px if self.worst else ticker.ask
-        got = fill * (1 - self.fee)
-        self.fees[debt_ccy] += fill * self.fee
-        self.book[HUB] = self.book.get(HUB, ZERO) - fill * price
-        repaid = min(got, left)
-        self.book[debt_ccy] = self.book.get(debt_ccy, ZERO) + got - repaid
+        wanted_size = tuple(_step(amount / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING) for amount in left)
+        budget_size = tuple(_step(amount / px, SIZE_STEP, decimal.ROUND_FLOOR) for amount in budget)
+        self.capped = self.capped or (holding and wanted_size[1] > budget_size[0])
+        fill = self._fill(inst_id, instrument, (min(wanted_size[0], budget_size[0]), min(wanted_size[1], budget_size[1])))
+        got = tuple(size * (1 - self.fee) for size in fill)
+        self._add_fee(debt_ccy, tuple(size * self.fee for size in fill))
+        spent = (fill[0] * ticker.ask, fill[1] * px)  # at best the order fills at the ask, at worst at its px
+        if holding:
+            self._add(HUB, (-spent[1], -spent[0]))
+        else:  # what the sale brought, less what this spends of it: never less than nothing
+            self._add(HUB, (max(budget[0] - spent[1], ZERO), budget[1] - spent[0]))
+        repaid = (min(got[0], left[0]), min(got[1], left[1]))
+        self._add(debt_ccy, (max(got[0] - left[1], ZERO), max(got[1] - left[0], ZERO)))  # what the debt did not take
         return repaid
 
+    def _add_fee(self, ccy, amounts):
+        self.fees[ccy] = (self.fees[ccy][0] + amounts[0], self.fees[ccy][1] + amounts[1])
+
     def repay(self, debt_ccy, debt, repay_ccy_list):
-        """What reaches the debt from each currency of the list in turn (OKX's priority order), through USDT."""
-        left = debt
+        """The range of what reaches the debt from each currency of the list in turn (OKX's priority order), through
+        USDT."""
+        left = (debt, debt)
         for ccy in repay_ccy_list:
-            if left <= 0:
+            if left[1] <= 0:
                 break
             self.capped = False  # an earlier currency that ran out is made up by this one, unless it runs out too
             if ccy == debt_ccy:
-                repaid = min(self.book.get(ccy, ZERO), left)
-                self.capped = self.capped or repaid < left
-                self.book[ccy] = self.book.get(ccy, ZERO) - repaid
+                held = self._holding(ccy)
+                repaid = (min(held[0], left[0]), min(held[1], left[1]))
+                self.capped = held[0] < left[1]
+                self._add(ccy, (-repaid[1], -repaid[0]))
             elif ccy == HUB:
-                repaid = self.buy(debt_ccy, left, self.book.get(HUB, ZERO), holding=True)
+                repaid = self.buy(debt_ccy, left, self._holding(HUB), holding=True)
             elif debt_ccy == HUB:
-                repaid = min(self.sell(ccy, left / (1 - self.fee)), left)
-                self.book[HUB] -= repaid
+                got = self.sell(ccy, tuple(amount / (1 - self.fee) for amount in left))
+                repaid = (min(got[0], left[0]), min(got[1], left[1]))
+                self._add(HUB, (max(got[0] - left[1], ZERO), max(got[1] - left[0], ZERO)))  # what the debt left of it
             else:
                 _inst, ticker, instrument = self._pair(debt_ccy)
-                need = _step(left / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING)
-                got = self.sell(ccy, need * self._px(ticker, instrument, "buy") / (1 - self.fee))
-                repaid = self.buy(debt_ccy, left, got) if got > 0 else ZERO
-            left -= repaid
-        return debt - left
+                buy_px = self._px(ticker, instrument, "buy")
+                need = tuple(_step(amount / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING) * buy_px
+                             / (1 - self.fee) for amount in left)
+                got = self.sell(ccy, need)
+                repaid = self.buy(debt_ccy, left, got) if got[1] > 0 else (ZERO, ZERO)
+            # What is left is at least what the most repaid leaves, and never below zero: the debt is never overpaid.
+            left = (max(left[0] - repaid[1], ZERO), left[1] - repaid[0])
+        return debt - left[1], debt - left[0]
 
 
 def route(debt_ccy, repay_ccy_list):
@@ -227,22 +255,19 @@ def route(debt_ccy, repay_ccy_list):
 
 
 def predict(planned, balances, tickers, instruments, fee):
-    """What each planned repay (``[{debt_ccy, debt, repay_ccy_list}]``, in posting order) would do, as a range: at the
-    market's best bid and ask now, and at the worst of OKX's IOC band; later repays get what the earlier ones leave.
+    """What each planned repay (``[{debt_ccy, debt, repay_ccy_list}]``, in posting order) would do, as a range; later
+    repays get what the earlier ones may leave.
 
-    Each prediction: ``route``; ``debt_repaid`` and ``debt_left`` {at_market, at_worst}; ``balance_changes``
-    {ccy: {at_market, at_worst}}; ``fees`` {ccy: {at_market, at_worst}}; ``covers``: the holdings suffice even at
-    worst (what is left then, if anything, is a residue of OKX's lot sizes); ``below_min_size`` (orders under OKX's
-    minimum size, which OKX cancels); ``after_shortfall``: an
-    earlier repay is not covered at worst, so what this one gets depends on what that one leaves, which the market
-    decides. The two figures bound what OKX does when ``covers`` is true and ``after_shortfall`` false; else they are
-    estimates (short of money, lot sizes and the market decide how much is repaid). None for a repay whose pairs OKX's market data does not show
-    (nothing is predicted for it or the repays after it, whose balances it changes).
+    Each figure is {at_market, at_worst}: its best end for the account, where the orders fill at the best bid and ask
+    now, and its worst, where they fill at the edge of OKX's IOC band. While prices stay within the band OKX's
+    settlement lies between the two (docs/market.md, under its assumptions), whether the balances cover the debt or
+    not. Each prediction: ``route``; ``debt_repaid`` and ``debt_left``; ``balance_changes`` {ccy: figure}; ``fees``
+    {ccy: figure}; ``covers``: the holdings suffice even at worst (what is left then, if anything, is a residue of
+    OKX's lot sizes); ``below_min_size``: orders that may fall under OKX's minimum size, which OKX cancels. None for a
+    repay whose pairs OKX's market data does not show (and for the repays after it, whose balances it changes).
     """
-    books = dict((name, dict((ccy, okx_amount(amount)) for ccy, amount in balances.items())) for name in
-                 ("at_market", "at_worst"))
+    book = dict((ccy, (okx_amount(amount),) * 2) for ccy, amount in balances.items())
     predictions = []
-    shortfall = False
     with decimal.localcontext() as ctx:
         ctx.prec = PRECISION
         for item in planned:
@@ -250,34 +275,26 @@ def predict(planned, balances, tickers, instruments, fee):
                 predictions.append(None)
                 continue
             debt = okx_amount(item["debt"])
-            runs = {}
+            conversion = Conversion(dict(book), tickers, instruments, fee)
             try:
-                for name, book in books.items():
-                    before = dict(book)
-                    conversion = Conversion(book, tickers, instruments, fee, worst=name == "at_worst")
-                    repaid = conversion.repay(item["debt_ccy"], debt, item["repay_ccy_list"])
-                    changes = dict((ccy, book.get(ccy, ZERO) - before.get(ccy, ZERO))
-                                   for ccy in set(book) | set(before))
-                    runs[name] = (repaid, changes, conversion)
+                worst, best = conversion.repay(item["debt_ccy"], debt, item["repay_ccy_list"])
             except KeyError:
                 predictions.append(None)
                 continue
-            currencies = sorted(set(ccy for _r, changes, _c in runs.values() for ccy, amount in changes.items()
-                                    if amount))
-            fee_currencies = sorted(set(ccy for _r, _ch, conversion in runs.values() for ccy in conversion.fees))
-            worst = runs["at_worst"]
+            book = conversion.book
             predictions.append(dict(
                 route=route(item["debt_ccy"], item["repay_ccy_list"]),
-                debt_repaid=dict((name, text(run[0])) for name, run in runs.items()),
-                debt_left=dict((name, text(debt - run[0])) for name, run in runs.items()),
-                balance_changes=dict((ccy, dict((name, text(run[1].get(ccy, ZERO))) for name, run in runs.items()))
-                                     for ccy in currencies),
-                fees=dict((ccy, dict((name, text(run[2].fees[ccy])) for name, run in runs.items()))
-                          for ccy in fee_currencies),
-                # Short of money: something is left at worst after an order the holdings limited (a residue under
-                # a lot, the sale's rounding at the band's edge, is not a shortfall).
-                covers=worst[0] >= debt or not worst[2].capped,
-                below_min_size=worst[2].below_min_size,
-                after_shortfall=shortfall))
-            shortfall = shortfall or not predictions[-1]["covers"]
+                debt_repaid=_figure(best, worst),
+                debt_left=_figure(debt - best, debt - worst),
+                balance_changes=dict((ccy, _figure(high, low)) for ccy, (low, high)
+                                     in sorted(conversion.changes.items()) if low or high),
+                fees=dict((ccy, _figure(low, high)) for ccy, (low, high) in sorted(conversion.fees.items())),
+                # Short of money: something may be left at worst after an order the holdings limited (a residue
+                # under a lot, the sale's rounding at the band's edge, is not a shortfall).
+                covers=worst >= debt or not conversion.capped,
+                below_min_size=conversion.below_min_size))
     return predictions
+
+
+def _figure(at_market, at_worst):
+    return dict(at_market=text(at_market), at_worst=text(at_worst))

@@ -110,7 +110,9 @@ options:
       - The cacheable facts C(<summary_as>_summary) (RV(summary)) and C(<summary_as>_journal) (RV(journal), kept as
         it was in O(journal) when the journal could not be read), and the statistics C(<summary_as>), one entry per
         account under O(account_name), as M(ansible.builtin.set_stats) with C(aggregate=true) and C(per_host=false);
-        with RV(costs), also C(<summary_as>_cost_usd), a number that Ansible adds up over the job's accounts.
+        with RV(costs), also C(<summary_as>_cost_usd), and per currency C(<summary_as>_change_<CCY>) and
+        C(<summary_as>_fee_<CCY>) (for example C(okx_repay_change_BTC)), numbers that Ansible adds up over the job's
+        accounts.
       - ansible-core applies the facts and statistics of a task that succeeded; the role
         P(cryptoops.okx.one_click_repay#role) records those of a failed one itself.
     type: str
@@ -195,15 +197,14 @@ would_repay:
   description:
     - In check mode, the repays that would be posted, in the order they would be.
     - Each has C(prediction) when OKX's market data could be read (the collection's docs/market.md), what OKX would
-      do with it now, as two cases, C(at_market) (the orders fill at the best bid and ask) and C(at_worst) (at the
-      edge of OKX's IOC price band). C(prediction.route), the orders from each repay currency in priority order
-      (through USDT); C(prediction.debt_repaid) and C(prediction.debt_left); C(prediction.balance_changes) and
-      C(prediction.fees) per currency; C(prediction.covers), whether the holdings suffice even at worst (what is
-      left then is a residue of OKX's lot sizes); C(prediction.below_min_size), orders under OKX's minimum size,
-      which OKX cancels; C(prediction.after_shortfall), an earlier repay is not covered, so this one gets what that
-      one leaves.
-    - With C(covers=true) and C(after_shortfall=false) the two cases bound what OKX does while prices stay within
-      the band, and the debt and the currencies sold come out between them; else they are estimates.
+      do with it now. Each figure is a range of two ends, C(at_market) (the best for the account, the orders filling
+      at the best bid and ask) and C(at_worst) (the worst, at the edge of OKX's IOC price band).
+      C(prediction.route), the orders from each repay currency in priority order (through USDT);
+      C(prediction.debt_repaid) and C(prediction.debt_left); C(prediction.balance_changes) and C(prediction.fees) per
+      currency; C(prediction.covers), whether the holdings suffice even at worst (what is left then is a residue of
+      OKX's lot sizes); C(prediction.below_min_size), orders that may fall under OKX's minimum size, which OKX cancels.
+    - While prices stay within the band, the debt repaid and every balance's change come out between the two ends,
+      whether the balances cover the debts or not (under the assumptions of docs/market.md).
   returned: always
   type: list
   elements: dict
@@ -213,8 +214,8 @@ would_repay:
                     debt_repaid: {at_market: "100", at_worst: "99.9995"}, debt_left: {at_market: "0", at_worst: "0.0005"},
                     balance_changes: {BTC: {at_market: "-0.00168678", at_worst: "-0.00168678"},
                                       USDT: {at_market: "1.0054922", at_worst: "0.0000004"}},
-                    fees: {USDT: {at_market: "0.1011", at_worst: "0.1006"}, USDC: {at_market: "0.1001", at_worst: "0.1001"}},
-                    covers: true, below_min_size: [], after_shortfall: false}}
+                    fees: {USDT: {at_market: "0.1006", at_worst: "0.1011"}, USDC: {at_market: "0.1001", at_worst: "0.1001"}},
+                    covers: true, below_min_size: []}}
 in_flight:
   description: Debts with a repay already in flight (nothing posted for them), with that repay's C(ts) and state.
   returned: always
@@ -563,8 +564,12 @@ def summarize(module, result, error=None):
         result["ansible_facts"] = {prefix + "_summary": summary,
                                    prefix + "_journal": result.get("journal", module.params["journal"])}
         data = {prefix: {summary["account"]: summary}}
-        if result.get("costs", {}).get("cost_usd") is not None:  # a number: Ansible adds them up over the fleet
-            data[prefix + "_cost_usd"] = float(result["costs"]["cost_usd"])
+        # Numbers, which Ansible adds up over the fleet (dicts it would merge, strings join): per currency, one each.
+        costs = result.get("costs", {})
+        if costs.get("cost_usd") is not None:
+            data[prefix + "_cost_usd"] = float(costs["cost_usd"])
+        for kind, amounts in (("change", costs.get("balance_changes", {})), ("fee", costs.get("fees", {}))):
+            data.update(("%s_%s_%s" % (prefix, kind, ccy), float(amount)) for ccy, amount in amounts.items())
         result["ansible_stats"] = dict(data=data, per_host=False, aggregate=True)
 
 

@@ -216,6 +216,14 @@ def test_scheduled_job_repays_every_account_then_changes_nothing(sim, jobs):
     assert sorted(r["debt_ccy"] for r in summary["okx-main"]["repaid"]) == ["ETH", "USDC"]
     assert all(r["ts"] and r["status"] == "filled" for r in summary["okx-main"]["repaid"]), summary
     assert summary["okx-main"]["debts_left"] == {} and summary["okx-sub"]["debts_left"] == {}
+    # Over the fleet, the job's statistics add up the accounts' costs: in USD and per currency.
+    artifact, costs = stats_artifact(first), [record["costs"] for record in summary.values()]
+    assert artifact["okx_repay_cost_usd"] == pytest.approx(sum(float(cost["cost_usd"]) for cost in costs))
+    changed = set(ccy for cost in costs for ccy in cost["balance_changes"])
+    assert changed >= {"USDC", "ETH", "USDT"}, costs
+    for ccy in changed:
+        total = sum(float(cost["balance_changes"].get(ccy, "0")) for cost in costs)
+        assert artifact["okx_repay_change_" + ccy] == pytest.approx(total), ccy
     # AWX's fact cache (the job's jsonfile cache) holds each account's last maintenance.
     assert cached_fact(root, "2", "okx-sub", "okx_repay_summary")["repaid"][0]["debt_ccy"] == "USDT"
 
