@@ -5,6 +5,7 @@ what the OKX simulator saw. Imported by the tests; fixtures are in conftest.py."
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,8 @@ PASSPHRASE = "E2E-Passphrase-81c2"
 DEMO_SECRET = "E2E-DEMO-SECRET-55aa"
 REPAY_PATH = "/api/v5/trade/one-click-repay-v2"
 MAIN = dict(OKX_API_KEY="e2e-live-key", OKX_API_SECRET=SECRET, OKX_API_PASSPHRASE=PASSPHRASE)
+# The comment before a docs block the docs test (test_docs.py) does not run, and why.
+NOT_RUN = re.compile(r"<!-- not run by the docs test: (.+?) -->\s*$")
 
 
 def base_state():
@@ -46,6 +49,24 @@ def repay_play(debt_ccy="USDC", repay_ccy_list="[USDC, BTC]", wait="true", name=
     return ("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: %s\n"
             "      cryptoops.okx.okx_one_click_repay:\n        debt_ccy: %s\n        repay_ccy_list: %s\n"
             "        wait: %s\n%s" % (name, debt_ccy, repay_ccy_list, wait, extra))
+
+
+def fenced_blocks(names):
+    """(where, language, text, reason not run or None) of each fenced block of the markdown files ``names``."""
+    for name in names:
+        with open(os.path.join(REPO, name)) as handle:
+            text = handle.read()
+        for match in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.M | re.S):
+            before = text[:match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+            reason = NOT_RUN.search(before)
+            where = "%s:%d" % (name, text[:match.start()].count("\n") + 1)
+            yield where, match.group(1), match.group(2), reason.group(1) if reason else None
+
+
+def commands(text):
+    """The command lines of a shell block, without comments."""
+    lines = [line.split("#", 1)[0].strip() for line in text.replace("\\\n", " ").splitlines()]
+    return [line for line in lines if line]
 
 
 def posts(sim):

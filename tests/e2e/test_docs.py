@@ -29,13 +29,12 @@ import warnings
 import pytest
 import yaml
 
-from tests.e2e.helpers import BIN, REPO, PlaybookRunner, Run, posts
+from tests.e2e.helpers import BIN, REPO, PlaybookRunner, Run, commands, fenced_blocks, posts
 from tests.simulator.states import DEMO_ACCOUNTS, demo
 
 DOCS = ["README.md", "roles/one_click_repay/README.md"] + sorted(
     os.path.relpath(path, REPO) for path in glob.glob(os.path.join(REPO, "docs", "*.md")))
 MODULES = sorted(glob.glob(os.path.join(REPO, "plugins", "modules", "*.py")))
-NOT_RUN = re.compile(r"<!-- not run by the docs test: (.+?) -->\s*$")
 VAULT_PASSWORD = open(os.path.join(REPO, "examples", "demo-vault-password")).read().strip()
 INVENTORY = ["-i", "examples/inventory", "--vault-password-file", "examples/demo-vault-password"]
 RUNNABLE_COMMANDS = ("ansible-playbook", "ansible-doc")
@@ -44,18 +43,6 @@ DOCUMENTED_RUN = re.compile(r"\A# (\S+\.yml): (ansible-playbook .+?)\s*$", re.M)
 # What the PlaybookRunner sets to keep other tests' output quiet, and a user does not: the warnings about an
 # inventory with no host, and the discovery of the Python interpreter.
 QUIETER = ("ANSIBLE_LOCALHOST_WARNING", "ANSIBLE_INVENTORY_UNPARSED_WARNING", "ANSIBLE_PYTHON_INTERPRETER")
-
-
-def fenced_blocks():
-    """(where, language, text, reason not run or None) of each fenced block of the docs."""
-    for name in DOCS:
-        with open(os.path.join(REPO, name)) as handle:
-            text = handle.read()
-        for match in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.M | re.S):
-            before = text[:match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-            reason = NOT_RUN.search(before)
-            where = "%s:%d" % (name, text[:match.start()].count("\n") + 1)
-            yield where, match.group(1), match.group(2), reason.group(1) if reason else None
 
 
 def module_examples():
@@ -80,13 +67,7 @@ def kind_of(language, text):
     return None
 
 
-def commands(text):
-    """The command lines of a shell block, without comments."""
-    lines = [line.split("#", 1)[0].strip() for line in text.replace("\\\n", " ").splitlines()]
-    return [line for line in lines if line]
-
-
-EXAMPLES = list(fenced_blocks()) + list(module_examples())
+EXAMPLES = list(fenced_blocks(DOCS)) + list(module_examples())
 RUN = [pytest.param(where, kind_of(lang, text), text, id=where) for where, lang, text, reason in EXAMPLES
        if reason is None and kind_of(lang, text)]
 
