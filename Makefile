@@ -35,15 +35,15 @@ PYTHON_2.20 ?= $(shell hack/find-python.sh 3.12 3.12 2>/dev/null || hack/find-py
 PYTHON_2.19 ?= $(OLDEST_PYTHON)
 
 .PHONY: help test venv venv-oldest stage units units-oldest units-all $(addprefix units-,$(UNIT_CORES)) sanity \
-  sanity-target-pythons build-install importer lint ansible-lint changelog-lint workflow-lint docs-lint simulator e2e \
-  molecule runner demo bench profile fuzz pre-commit-install clean
+  sanity-target-pythons build-install importer lint ansible-lint changelog-lint workflow-lint docs-lint docs-site \
+  simulator e2e molecule runner demo bench profile fuzz pre-commit-install clean
 
 # A make variable as one shell word.
 quote = '$(subst ','\'',$(1))'
 
 help:
-	@echo "make test          every check CI runs: sanity, lint, docs-lint, units on each ansible-core, build + install"
-	@echo "                   + ansible-doc, galaxy-importer, simulator, molecule, runner, e2e"
+	@echo "make test          every check CI runs: sanity, lint, docs-lint, docs-site, units on each ansible-core,"
+	@echo "                   build + install + ansible-doc, galaxy-importer, simulator, molecule, runner, e2e"
 	@echo "make units         unit tests with ansible-core 2.21, on a fresh copy of the working tree"
 	@echo "                   FILE=tests/unit/...py[::test] K=expr: only those tests (pytest -k); make e2e takes both too"
 	@echo "make units-oldest  unit tests with ansible-core 2.19 on Python 3.11, the oldest requires_ansible admits"
@@ -52,6 +52,8 @@ help:
 	@echo "                   SANITY_TEST=\"pep8 pylint\": only those ansible-test sanity tests, on the controller's Python"
 	@echo "make lint          ansible-lint (production profile), antsibull-changelog lint, zizmor on .github/workflows"
 	@echo "make docs-lint     antsibull-docs lint-collection-docs --plugin-docs: module, plugin and role docs"
+	@echo "make docs-site     the docs site (antsibull-docs, Sphinx): the installed collection's docs and the guides"
+	@echo "                   (docs/*.md), offline, into build/docsite/html; what .github/workflows/docs.yml publishes"
 	@echo "make build-install build the tarball, install it into build/installed (and nowhere else), ansible-doc each module"
 	@echo "make importer      galaxy-importer on the built tarball (what Galaxy runs on upload), with no container"
 	@echo "make simulator     the OKX simulator's own tests"
@@ -69,7 +71,7 @@ help:
 	@echo "make pre-commit-install  pre-commit into .venv, and its git hook (.pre-commit-config.yaml: the linters above)"
 	@echo "BUILD=/some/dir    any target: build, stage and install there instead of build/"
 
-test: sanity lint docs-lint units-all build-install importer simulator molecule runner demo e2e
+test: sanity lint docs-lint docs-site units-all build-install importer simulator molecule runner demo e2e
 
 venv: $(VENV)/.installed
 venv-oldest: $(OLDEST_VENV)/.installed
@@ -175,6 +177,25 @@ workflow-lint: venv
 # antsibull-docs calls ansible-doc and ansible-galaxy from PATH.
 docs-lint: venv
 	PATH=$(VENV)/bin:$$PATH $(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs .
+
+# The docs site, as antsibull-docs builds a collection's docsite: it renders the installed collection's modules,
+# plugins and role (that collection only: $(ONLY_INSTALLED)) into a project of `antsibull-docs sphinx-init`, whose
+# conf.py gets hack/docsite/conf_site.py (offline, myst-parser), with the guides (docs/*.md, as installed) beside them.
+# sphinx-build -W: any warning (a broken reference) fails it. tests/docsite checks that each module, plugin, role and
+# guide has its page. .github/workflows/docs.yml publishes $(DOCSITE)/html.
+DOCSITE := $(BUILD)/docsite
+docs-site: build-install
+	# antsibull-docs writes only into existing directories that no one but their owner can write to.
+	rm -rf $(DOCSITE) && mkdir -p $(DOCSITE)/rst && chmod 755 $(DOCSITE) $(DOCSITE)/rst
+	$(VENV)/bin/antsibull-docs sphinx-init --use-current --dest-dir $(DOCSITE) --index-rst-source hack/docsite/index.rst \
+	  --project cryptoops.okx --title cryptoops.okx --copyright 'contributors to the cryptoops.okx collection' cryptoops.okx
+	cat hack/docsite/conf_site.py >> $(DOCSITE)/conf.py
+	$(ONLY_INSTALLED) PATH=$(VENV)/bin:$$PATH $(VENV)/bin/antsibull-docs --config-file $(DOCSITE)/antsibull-docs.cfg \
+	  collection --use-current --cleanup everything --fail-on-error --dest-dir $(DOCSITE)/rst cryptoops.okx
+	mkdir $(DOCSITE)/rst/guides
+	cp $(INSTALLED)/ansible_collections/cryptoops/okx/docs/*.md $(DOCSITE)/rst/guides/
+	$(VENV)/bin/sphinx-build -b html -W --keep-going -q -c $(DOCSITE) -d $(DOCSITE)/doctrees $(DOCSITE)/rst $(DOCSITE)/html
+	OKX_DOCSITE=$(DOCSITE)/html $(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/docsite
 
 simulator: venv
 	$(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/simulator

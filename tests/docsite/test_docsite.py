@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The docs site `make docs-site` built (OKX_DOCSITE, its html directory): a page for each module, plugin and role of
+the collection and for each guide (docs/*.md), reached from the home page, and the event sources and rulebooks named.
+
+Sphinx already failed the build on a broken reference or a page outside the navigation; this checks that nothing of
+the collection is missing from the site. Each list is read from the repository, so a new plugin or guide is checked.
+"""
+
+import glob
+import os
+import re
+from html.parser import HTMLParser
+
+import pytest
+from ansible.constants import DOCUMENTABLE_PLUGINS
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SITE = os.environ.get("OKX_DOCSITE", os.path.join(REPO, "build", "docsite", "html"))
+COLLECTION = os.path.join("collections", "cryptoops", "okx")
+
+
+def documented_plugins():
+    """(type, name) of each plugin ansible-doc documents, one per file: modules and plugins/<type>/ of such a type.
+    A filter or test file can hold several plugins, and action plugins are documented as their module."""
+    for path in sorted(glob.glob(os.path.join(REPO, "plugins", "*", "*.py"))):
+        directory = os.path.basename(os.path.dirname(path))
+        plugin_type = "module" if directory == "modules" else directory
+        name = os.path.splitext(os.path.basename(path))[0]
+        if plugin_type in DOCUMENTABLE_PLUGINS and plugin_type not in ("filter", "test") and not name.startswith("_"):
+            yield plugin_type, name
+
+
+PLUGINS = list(documented_plugins())
+ROLES = sorted(os.path.basename(path) for path in glob.glob(os.path.join(REPO, "roles", "*")) if os.path.isdir(path))
+GUIDES = sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
+# Event-Driven Ansible content: ansible-doc and antsibull-docs do not document it, so its guide must name it.
+EDA = sorted(
+    "cryptoops.okx." + os.path.splitext(os.path.basename(path))[0]
+    for pattern in ("extensions/eda/plugins/event_source/*.py", "extensions/eda/rulebooks/*.yml")
+    for path in glob.glob(os.path.join(REPO, pattern))
+    if not os.path.basename(path).startswith("_"))
+
+
+class _Page(HTMLParser):
+    """The title, links and text of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.title, self.links, self.text = "", set(), []
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("href"):
+            self.links.add(dict(attrs)["href"].split("#")[0])
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+        self.text.append(data)
+
+
+def page(relpath):
+    path = os.path.join(SITE, relpath)
+    assert os.path.isfile(path), "the docs site has no %s: run make docs-site (OKX_DOCSITE=%s)" % (relpath, SITE)
+    with open(path, encoding="utf-8") as f:
+        parsed = _Page()
+        parsed.feed(f.read())
+    # Sphinx's "<page title> &mdash; <site title>", its entities already decoded by the parser.
+    parsed.title = parsed.title.rsplit(" \u2014 ", 1)[0]
+    return parsed
+
+
+def test_the_lists_come_from_the_repository():
+    assert ("module", "okx_one_click_repay") in PLUGINS and ("strategy", "fleet") in PLUGINS
+    assert "one_click_repay" in ROLES and len(GUIDES) >= 5
+
+
+@pytest.mark.parametrize("plugin_type, name", PLUGINS)
+def test_each_module_and_plugin_has_its_page_on_the_collection_page(plugin_type, name):
+    relpath = os.path.join(COLLECTION, "%s_%s.html" % (name, plugin_type))
+    assert page(relpath).title.startswith("cryptoops.okx.%s %s \u2013 " % (name, plugin_type))
+    assert os.path.basename(relpath) in page(os.path.join(COLLECTION, "index.html")).links
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_has_its_page_on_the_collection_page(role):
+    relpath = os.path.join(COLLECTION, "%s_role.html" % role)
+    assert page(relpath).title.startswith("cryptoops.okx.%s role \u2013 " % role)
+    assert os.path.basename(relpath) in page(os.path.join(COLLECTION, "index.html")).links
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=os.path.basename)
+def test_each_guide_has_its_page_on_the_home_page(guide):
+    with open(guide, encoding="utf-8") as f:
+        heading = next(line for line in f if line.startswith("# "))
+    relpath = "guides/%s.html" % os.path.splitext(os.path.basename(guide))[0]
+    # The page's title is the guide's first heading, its markdown markup rendered, its quotes curled (Sphinx's
+    # smartquotes, which antsibull-docs' pages rely on: their "--" are dashes).
+    title = page(relpath).title.translate({0x2018: "'", 0x2019: "'", 0x201c: '"', 0x201d: '"'})
+    assert title == re.sub(r"[`*]", "", heading[2:].strip())
+    assert relpath in page("index.html").links
+
+
+def test_the_home_page_leads_to_the_collection_page():
+    assert COLLECTION.replace(os.sep, "/") + "/index.html" in page("index.html").links
+
+
+def test_event_sources_and_rulebooks_are_named_on_the_site():
+    text = "".join("".join(page(os.path.relpath(path, SITE)).text)
+                   for path in glob.glob(os.path.join(SITE, "**", "*.html"), recursive=True))
+    unnamed = [name for name in EDA if name not in text]
+    assert not unnamed, "named on no page of the docs site (a guide in docs/ should document them): %s" % unnamed
