@@ -31,7 +31,7 @@ def with_okx_prices(market, policy, debts):
     unpriced = [ccy for ccy in wanted if ccy not in prices]
     if unpriced:
         market.warn("OKX gives no USD price for %s, nor does usd_prices: min_debt's USD threshold does not "
-                           "apply to it" % ", ".join(unpriced))
+                    "apply to it" % ", ".join(unpriced))
     return policy._replace(usd_prices=dict(prices, **policy.usd_prices))
 
 
