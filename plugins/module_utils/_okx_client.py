@@ -248,7 +248,7 @@ class OKXClient:
     """
 
     def __init__(self, api_key, api_secret, api_passphrase, api_url=DEFAULT_API_URL, demo=False, validate_certs=True,
-                 timeout=10.0, retries=3, sync_time=False, warn=None, state=None, clock=None):
+                 timeout=10.0, retries=3, sync_time=False, warn=None, state=None, clock=None, user_agent=USER_AGENT):
         if requests is None:
             raise OKXError("the Python library requests is required", kind="config")
         self._api_key = api_key
@@ -266,6 +266,8 @@ class OKXClient:
         # Live and demo trading are separate accounts and separate limits at OKX, whatever URL reaches them.
         self.network = "demo" if demo else "live"
         self._validate_certs = validate_certs
+        # Says which part of the collection sent a request (the modules, the event source) to whoever reads logs.
+        self._user_agent = user_agent
         self.timeout = timeout
         self._retries = retries
         self._sync_time = sync_time
@@ -426,7 +428,7 @@ class OKXClient:
         return max(delay, err.retry_after or 0.0)
 
     def _headers(self, endpoint, request_path, body_text):
-        headers = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": self._user_agent}
         if self._demo:
             headers["x-simulated-trading"] = "1"
         if not endpoint.public:

@@ -323,6 +323,12 @@ def read_overview(client):
     return parse_overview(client.request(CURRENCY_LIST))
 
 
+def account_lock(account_id):
+    """The state directory's lock that a task holds while it repays debts of the account ``account_id`` (the
+    client's ``account_id()``); the event source takes it too, so that it never reads while a repay runs."""
+    return "repay-%s.lock" % account_id
+
+
 # --- the session: the one order in which a task may do things ---------------------------------------------------------
 
 class RepaySession:
@@ -375,7 +381,7 @@ class RepaySession:
         if self.config.auto_repay:
             self._warn(AUTO_REPAY_WARNING)
         account = self.client.account_id()
-        self._lock("repay-%s.lock" % account)
+        self._lock(account_lock(account))
         self.journal = Journal(self.client.state, account)
         entries = self.journal.read() if self._carried is None else self.journal.merge(self._carried)
         self.client.clock_reading()  # POST windows and "now" are on OKX's clock

@@ -58,6 +58,10 @@ class Sim:
         """Move market prices ({ccy: USD price}) from now on: repays settling later fill at them."""
         return self._admin("POST", "prices", prices)
 
+    def borrow(self, account, debts):
+        """The account named ``account`` borrows more now: ``debts`` ({ccy: amount}) are added to its debts."""
+        return self._admin("POST", "borrow", {"account": account, "debts": debts})
+
     def reset(self, state):
         """Start over from a new state: accounts, no faults, no skew, empty log and rate windows."""
         return self._admin("POST", "reset", state)

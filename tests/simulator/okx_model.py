@@ -616,7 +616,7 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
         """A request log entry: never the secret, the passphrase or the signature."""
         entry = {"time": self.now(), "monotonic": self.clock.monotonic(), "method": request.method, "path": request.target,
                  "key": key_id(request.header("OK-ACCESS-KEY")), "uid": None, "account": None,
-                 "demo": request.header("x-simulated-trading") == "1",
+                 "demo": request.header("x-simulated-trading") == "1", "agent": request.header("user-agent")[:100],
                  "code": None, "msg": None, "http_status": None, "fault": None}
         if request.path == REPAY and request.method == "POST":
             try:
@@ -1158,7 +1158,7 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
                   ("GET", "faults"): lambda _p: self.faults(), ("POST", "faults"): self.set_faults,
                   ("POST", "clock"): lambda p: self.set_clock_skew(p["skew"]),
                   ("POST", "config"): self.configure_from, ("POST", "reset"): self.reset_from,
-                  ("POST", "prices"): self.set_prices}
+                  ("POST", "prices"): self.set_prices, ("POST", "borrow"): self.borrow_from}
         route = routes.get((method.upper(), name))
         if route is None:
             return 404, {"error": "no admin endpoint %s %s%s" % (method, ADMIN, name)}
@@ -1231,6 +1231,29 @@ class OKX:  # pylint: disable=too-many-instance-attributes,too-many-public-metho
             self.prices = dict(self.prices, **moved)  # a new dict: the repays posted before keep the prices they were quoted
             self.price_history.append(self.prices)
             return {"prices": {c: fmt(p) for c, p in self.prices.items()}}
+
+    def borrow(self, name, debts):
+        """The account ``name`` borrows more: ``debts`` ({ccy: amount}, positive) are added to its debts, as if it
+        had spent what it borrowed (its balances stay as they are), due repays settled first (POST /__sim__/borrow)."""
+        added = positive_book(debts, "debts")
+        with self.lock:
+            account = next((account for account in self.accounts if account.name == name), None)
+            if account is None:
+                raise ValueError("no account named %r" % (name,))
+            unknown = sorted(set(added) - self.currencies)
+            if unknown:
+                raise ValueError("not a currency of this OKX: %s" % ", ".join(unknown))
+            self.settle_due()
+            for ccy, amount in added.items():
+                put(account.debts, ccy, account.debts.get(ccy, Decimal(0)) + amount)
+            account.u_time = self.now_ms()
+            return {"debts": {ccy: fmt(value) for ccy, value in account.debts.items()}}
+
+    def borrow_from(self, payload):
+        """POST /__sim__/borrow with {"account": name, "debts": {ccy: amount}}."""
+        if not isinstance(payload, dict) or set(payload) != {"account", "debts"}:
+            raise ValueError("borrow takes {\"account\": NAME, \"debts\": {CCY: AMOUNT}}: %r" % (payload,))
+        return self.borrow(payload["account"], payload["debts"])
 
     def reset(self, state):
         """Start over from a new state: accounts, no faults, skew 0, empty log and rate windows (POST /__sim__/reset)."""

@@ -513,6 +513,32 @@ def test_config_refuses_bad_values(sim, settings):
     assert (state["settle_delay"], state["history_lag"]) == (0.2, 0.0)
 
 
+def test_borrow_adds_debts_that_the_currency_list_shows_and_a_repay_clears(sim):
+    assert sim.borrow("main", {"USDC": "50", "BTC": 0.5}) == {"debts": {"USDC": "150", "ETH": "10", "BTC": "0.5"}}
+    (overview,) = okx(call(sim, "GET", CURRENCY_LIST))
+    owed = {item["debtCcy"]: item["debtAmt"] for item in overview["debtData"]}
+    assert owed == {"USDC": "150", "ETH": "10", "BTC": "0.5"}
+    okx(post_repay(sim, "BTC", ["BTC"]))
+    assert "BTC" not in settled_account(sim)["debts"]
+
+
+@pytest.mark.parametrize("payload", [{"account": "nobody", "debts": {"USDC": "1"}},
+                                     {"account": "main", "debts": {"USDC": "0"}},
+                                     {"account": "main", "debts": {"USDC": "-1"}},
+                                     {"account": "main", "debts": {"NOTACOIN": "1"}},
+                                     {"account": "main", "debts": ["USDC"]},
+                                     {"account": "main"}],
+                         ids=["no-such-account", "zero", "negative", "unknown-currency", "not-a-book", "no-debts"])
+def test_borrow_refuses_what_is_not_a_borrowing_and_changes_nothing(sim, payload):
+    assert requests.post(sim.url + "/__sim__/borrow", json=payload, timeout=5).status_code == 400
+    assert settled_account(sim)["debts"] == {"USDC": "100", "ETH": "10"}
+
+
+def test_the_log_names_the_user_agent_of_each_request(sim):
+    call(sim, "GET", CONFIG, headers={"User-Agent": "cryptoops.okx/0.1.0 (test)"})
+    assert sim.log()[-1]["agent"] == "cryptoops.okx/0.1.0 (test)"
+
+
 def test_state_file_refuses_a_negative_history_lag(tmp_path):
     with pytest.raises(RuntimeError, match="history_lag"):
         start_simulator(dict(BASE_STATE, history_lag=-1), str(tmp_path / "bad"))

@@ -17,7 +17,6 @@ __metaclass__ = type
 import json
 import re
 import time
-from decimal import Decimal
 
 import requests
 import responses
@@ -175,15 +174,8 @@ class MockOKX:
         self.model.set_clock_skew(seconds)
 
     def add_debt(self, ccy, amount):
-        """The account borrows ``amount`` more of ``ccy``.
-
-        The model has no route for this (its debts change only by settling repays, or a reset, which would forget the
-        log and the pending repays): its account's book is changed directly, due repays settled first.
-        """
-        with self.model.lock:
-            self.model.settle_due()
-            account = self.model.accounts[0]
-            account.debts[ccy] = account.debts.get(ccy, Decimal(0)) + Decimal(str(amount))
+        """The account borrows ``amount`` more of ``ccy`` (the model's borrow)."""
+        self.model.borrow("unit", {ccy: str(amount)})
 
     def post_repay(self, debt_ccy, repay_ccy_list):
         """A repay someone else posts for the account now (another controller, the web UI): signed with its key, it

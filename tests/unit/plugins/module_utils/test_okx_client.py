@@ -92,6 +92,12 @@ def test_a_post_sends_exactly_the_signed_bytes_and_names_the_collection(account,
                                              request.body.decode("utf-8"))
 
 
+def test_a_client_may_say_which_part_of_the_collection_it_is(account, make_client):
+    account.add(responses.GET, URL + "/api/v5/public/time", **reply([{"ts": "1"}]))
+    make_client(user_agent=USER_AGENT + " okx_debts").request(_okx_client.PUBLIC_TIME)
+    assert account.calls[-1].request.headers["User-Agent"] == "cryptoops.okx/0.1.0 okx_debts"
+
+
 def test_the_user_agent_names_the_released_version():
     galaxy = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "galaxy.yml")
     with open(galaxy) as handle:
