@@ -194,6 +194,7 @@ docs-site: build-install
 	  collection --use-current --cleanup everything --fail-on-error --dest-dir $(DOCSITE)/rst cryptoops.okx
 	mkdir $(DOCSITE)/rst/guides
 	cp $(INSTALLED)/ansible_collections/cryptoops/okx/docs/*.md $(DOCSITE)/rst/guides/
+	$(VENV)/bin/python hack/docsite/eda_pages.py $(INSTALLED)/ansible_collections/cryptoops/okx $(DOCSITE)/rst/eda
 	$(VENV)/bin/sphinx-build -b html -W --keep-going -q -c $(DOCSITE) -d $(DOCSITE)/doctrees $(DOCSITE)/rst $(DOCSITE)/html
 	OKX_DOCSITE=$(DOCSITE)/html $(VENV)/bin/python -m pytest -p no:cacheprovider -q tests/docsite
 

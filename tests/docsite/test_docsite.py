@@ -1,18 +1,20 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The docs site `make docs-site` built (OKX_DOCSITE, its html directory): a page for each module, plugin and role of
-the collection and for each guide (docs/*.md), reached from the home page, and the event sources and rulebooks named.
+the collection and for each guide (docs/*.md), reached from the home page, and for each event source and rulebook.
 
 Sphinx already failed the build on a broken reference or a page outside the navigation; this checks that nothing of
 the collection is missing from the site. Each list is read from the repository, so a new plugin or guide is checked.
 """
 
+import ast
 import glob
 import os
 import re
 from html.parser import HTMLParser
 
 import pytest
+import yaml
 from ansible.constants import DOCUMENTABLE_PLUGINS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,12 +36,19 @@ def documented_plugins():
 PLUGINS = list(documented_plugins())
 ROLES = sorted(os.path.basename(path) for path in glob.glob(os.path.join(REPO, "roles", "*")) if os.path.isdir(path))
 GUIDES = sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
-# Event-Driven Ansible content: ansible-doc and antsibull-docs do not document it, so its guide must name it.
-EDA = sorted(
-    "cryptoops.okx." + os.path.splitext(os.path.basename(path))[0]
-    for pattern in ("extensions/eda/plugins/event_source/*.py", "extensions/eda/rulebooks/*.yml")
-    for path in glob.glob(os.path.join(REPO, pattern))
-    if not os.path.basename(path).startswith("_"))
+
+
+def eda_content(pattern):
+    """{FQCN: path} of the Event-Driven Ansible content: antsibull-docs does not document it, hack/docsite/eda_pages.py
+    writes its pages."""
+    return dict(("cryptoops.okx." + os.path.splitext(os.path.basename(path))[0], path)
+                for path in glob.glob(os.path.join(REPO, "extensions", "eda", pattern))
+                if not os.path.basename(path).startswith("_"))
+
+
+EVENT_SOURCES = eda_content("plugins/event_source/*.py")
+RULEBOOKS = eda_content("rulebooks/*.yml")
+EDA = sorted(EVENT_SOURCES) + sorted(RULEBOOKS)
 
 
 class _Page(HTMLParser):
@@ -78,6 +87,7 @@ def page(relpath):
 def test_the_lists_come_from_the_repository():
     assert ("module", "okx_one_click_repay") in PLUGINS and ("strategy", "fleet") in PLUGINS
     assert "one_click_repay" in ROLES and len(GUIDES) >= 5
+    assert "cryptoops.okx.okx_debts" in EVENT_SOURCES and "cryptoops.okx.repay_new_debts" in RULEBOOKS
 
 
 @pytest.mark.parametrize("plugin_type, name", PLUGINS)
@@ -110,8 +120,22 @@ def test_the_home_page_leads_to_the_collection_page():
     assert COLLECTION.replace(os.sep, "/") + "/index.html" in page("index.html").links
 
 
-def test_event_sources_and_rulebooks_are_named_on_the_site():
-    text = "".join("".join(page(os.path.relpath(path, SITE)).text)
-                   for path in glob.glob(os.path.join(SITE, "**", "*.html"), recursive=True))
-    unnamed = [name for name in EDA if name not in text]
-    assert not unnamed, "named on no page of the docs site (a guide in docs/ should document them): %s" % unnamed
+@pytest.mark.parametrize("name", EDA)
+def test_each_event_source_and_rulebook_has_its_page_on_the_home_page(name):
+    kind = "event_source" if name in EVENT_SOURCES else "rulebook"
+    relpath = "eda/%s_%s.html" % (name[len("cryptoops.okx."):], kind)
+    shown = page(relpath)
+    assert shown.title.startswith("%s %s" % (name, kind.replace("_", " ")))
+    assert relpath in page("index.html").links
+    if kind == "event_source":
+        # each option, with the anchor that the source's own O() markup links to
+        documented = yaml.safe_load(ast.literal_eval(re.search(
+            r'^DOCUMENTATION = (r""".*?""")$', open(EVENT_SOURCES[name], encoding="utf-8").read(), re.M | re.S).group(1)))
+        with open(os.path.join(SITE, relpath), encoding="utf-8") as f:
+            html = f.read()
+        for option in documented["options"]:
+            assert 'event-source-parameter-%s"' % option.replace("_", "-") in html, option
+    else:
+        text = "".join(shown.text)
+        with open(RULEBOOKS[name], encoding="utf-8") as f:
+            assert all(line.strip() in text for line in f if line.strip()), "the page does not show the rulebook's file"
