@@ -121,6 +121,19 @@ def _step(value, step, rounding):
     return (value / step).to_integral_value(rounding=rounding) * step
 
 
+# Ranges (low, high): their sum, the least of two, and by how much one exceeds another (never below zero).
+def _plus(a, b):
+    return (a[0] + b[0], a[1] + b[1])
+
+
+def _least(a, b):
+    return (min(a[0], b[0]), min(a[1], b[1]))
+
+
+def _excess(a, b):
+    return (max(a[0] - b[1], ZERO), max(a[1] - b[0], ZERO))
+
+
 class Conversion:
     """One repay's conversions on a book of balances, every amount as a range (low, high): what OKX can do while each
     order fills between the best bid or ask now and the worst price OKX's IOC band lets it fill at (its px). The
@@ -163,7 +176,7 @@ class Conversion:
         """Add a range to a balance (which never falls below zero) and to this repay's change of it."""
         low, high = self.book.get(ccy, (ZERO, ZERO))
         self.book[ccy] = (max(low + amounts[0], ZERO), high + amounts[1])
-        self.changes[ccy] = (self.changes[ccy][0] + amounts[0], self.changes[ccy][1] + amounts[1])
+        self.changes[ccy] = _plus(self.changes[ccy], amounts)
 
     def _holding(self, ccy):
         return self.book.get(ccy, (ZERO, ZERO))
@@ -176,7 +189,7 @@ class Conversion:
         wanted_size = tuple(_step(amount / px, SIZE_STEP, decimal.ROUND_CEILING) for amount in wanted)
         held = self._holding(ccy)
         self.capped = self.capped or wanted_size[1] > held[0]
-        fill = self._fill(inst_id, instrument, (min(wanted_size[0], held[0]), min(wanted_size[1], held[1])))
+        fill = self._fill(inst_id, instrument, _least(wanted_size, held))
         proceeds = (fill[0] * px, fill[1] * ticker.bid)  # at worst the order fills at its px, at best at the bid
         got = tuple(amount * (1 - self.fee) for amount in proceeds)
         self._add_fee(HUB, tuple(amount * self.fee for amount in proceeds))
@@ -191,7 +204,7 @@ class Conversion:
         wanted_size = tuple(_step(amount / (1 - self.fee), instrument.lot_size, decimal.ROUND_CEILING) for amount in left)
         budget_size = tuple(_step(amount / px, SIZE_STEP, decimal.ROUND_FLOOR) for amount in budget)
         self.capped = self.capped or (holding and wanted_size[1] > budget_size[0])
-        fill = self._fill(inst_id, instrument, (min(wanted_size[0], budget_size[0]), min(wanted_size[1], budget_size[1])))
+        fill = self._fill(inst_id, instrument, _least(wanted_size, budget_size))
         got = tuple(size * (1 - self.fee) for size in fill)
         self._add_fee(debt_ccy, tuple(size * self.fee for size in fill))
         spent = (fill[0] * ticker.ask, fill[1] * px)  # at best the order fills at the ask, at worst at its px
@@ -199,12 +212,12 @@ class Conversion:
             self._add(HUB, (-spent[1], -spent[0]))
         else:  # what the sale brought, less what this spends of it: never less than nothing
             self._add(HUB, (max(budget[0] - spent[1], ZERO), budget[1] - spent[0]))
-        repaid = (min(got[0], left[0]), min(got[1], left[1]))
-        self._add(debt_ccy, (max(got[0] - left[1], ZERO), max(got[1] - left[0], ZERO)))  # what the debt did not take
+        repaid = _least(got, left)
+        self._add(debt_ccy, _excess(got, left))  # what the debt did not take
         return repaid
 
     def _add_fee(self, ccy, amounts):
-        self.fees[ccy] = (self.fees[ccy][0] + amounts[0], self.fees[ccy][1] + amounts[1])
+        self.fees[ccy] = _plus(self.fees[ccy], amounts)
 
     def repay(self, debt_ccy, debt, repay_ccy_list):
         """The range of what reaches the debt from each currency of the list in turn (OKX's priority order), through
@@ -216,15 +229,15 @@ class Conversion:
             self.capped = False  # an earlier currency that ran out is made up by this one, unless it runs out too
             if ccy == debt_ccy:
                 held = self._holding(ccy)
-                repaid = (min(held[0], left[0]), min(held[1], left[1]))
+                repaid = _least(held, left)
                 self.capped = held[0] < left[1]
                 self._add(ccy, (-repaid[1], -repaid[0]))
             elif ccy == HUB:
                 repaid = self.buy(debt_ccy, left, self._holding(HUB), holding=True)
             elif debt_ccy == HUB:
                 got = self.sell(ccy, tuple(amount / (1 - self.fee) for amount in left))
-                repaid = (min(got[0], left[0]), min(got[1], left[1]))
-                self._add(HUB, (max(got[0] - left[1], ZERO), max(got[1] - left[0], ZERO)))  # what the debt left of it
+                repaid = _least(got, left)
+                self._add(HUB, _excess(got, left))  # what the debt left of it
             else:
                 _inst, ticker, instrument = self._pair(debt_ccy)
                 buy_px = self._px(ticker, instrument, "buy")
