@@ -437,12 +437,12 @@ class RepaySession:
             record, why = attribute(entry, self.records)
         elif entry.ts is not None and not owes(self._debts[0], debt_ccy):
             record, why = None, None  # OKX accepted it and shows no debt left for it to repay: done
-            self._forget(debt_ccy)
+            self.journal.remove(debt_ccy)
             return
         else:
             record, why = None, self._no_history
         if record is not None and record.status in FINAL_STATES:
-            self._forget(debt_ccy)
+            self.journal.remove(debt_ccy)
         elif record is not None:
             self.flights[debt_ccy] = Outcome(debt_ccy, entry.repay_ccy_list, "in_flight", ts=record.ts, record=record)
         elif debt_ccy in self._release:
@@ -450,7 +450,7 @@ class RepaySession:
             self._warn("released the open repay of the %s debt sent at %s, as release asked: it is no longer waited "
                        "for (%s)" % (debt_ccy, okx_time_text(entry.window[0]), why))
             if not self.check_mode:
-                self._forget(debt_ccy)
+                self.journal.remove(debt_ccy)
         elif entry.ts is not None and self.history_refused is not None:
             self.flights[debt_ccy] = Outcome(
                 debt_ccy, entry.repay_ccy_list, "in_flight", ts=entry.ts, entry=entry,
@@ -464,9 +464,6 @@ class RepaySession:
         else:
             self.flights[debt_ccy] = Outcome(debt_ccy, entry.repay_ccy_list, "unknown", sent_ms=entry.window,
                                              entry=entry, msg="an earlier task on this machine posted it and " + why)
-
-    def _forget(self, debt_ccy):
-        self.journal.remove(debt_ccy)
 
     # reads
 
@@ -532,7 +529,7 @@ class RepaySession:
             if not sent:  # it never left: the journal write before it failed, or the request did
                 return outcome
             if not err.outcome_unknown:  # OKX says it did not run it
-                self._keep_going(outcome, self._forget, debt_ccy)
+                self._keep_going(outcome, self.journal.remove, debt_ccy)
                 return outcome
             outcome.state, outcome.entry, outcome.sent_ms = "unknown", sent[0], sent[0].window
             if self.history_refused is not None:
@@ -567,7 +564,7 @@ class RepaySession:
                 outcome.state, outcome.ts, outcome.reconciled, outcome.record = "accepted", record.ts, why, record
                 entry = outcome.entry._replace(ts=str(record.ts))
                 if record.status in FINAL_STATES:
-                    self._keep_going(outcome, self._forget, outcome.debt_ccy)
+                    self._keep_going(outcome, self.journal.remove, outcome.debt_ccy)
                 else:
                     self._keep_going(outcome, self.journal.put, entry)
                 return
@@ -602,7 +599,7 @@ class RepaySession:
                 if record is not None:
                     outcome.record = record
                     if record.status in FINAL_STATES:
-                        self._keep_going(outcome, self._forget, outcome.debt_ccy)
+                        self._keep_going(outcome, self.journal.remove, outcome.debt_ccy)
             pending = [outcome for outcome in pending if not outcome.final]
             if pending and self.clock.monotonic() >= deadline:
                 for outcome in pending:
@@ -625,7 +622,7 @@ class RepaySession:
             for outcome in pending:
                 if self._debts is not None and not owes(self._debts[0], outcome.debt_ccy):
                     outcome.cleared = True
-                    self._keep_going(outcome, self._forget, outcome.debt_ccy)
+                    self._keep_going(outcome, self.journal.remove, outcome.debt_ccy)
             pending = [outcome for outcome in pending if not outcome.final]
             if pending and self.clock.monotonic() >= deadline:
                 for outcome in pending:
