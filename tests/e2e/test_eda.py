@@ -10,9 +10,11 @@ import os
 import re
 import signal
 import subprocess
+import textwrap
 import time
 
 import yaml
+from ansible_rulebook.validators import Validate
 
 from tests.e2e.helpers import BIN, MAIN, PASSPHRASE, REPO, SECRET, sim_account
 from tests.simulator.states import account, state
@@ -44,6 +46,26 @@ def test_the_docs_show_the_rulebook_this_test_runs():
         blocks = re.findall(r"^```yaml\n(.*?)^```", handle.read(), re.M | re.S)
     with open(RULEBOOK) as handle:
         assert handle.read() in blocks, "docs/eda.md does not show extensions/eda/rulebooks/repay_new_debts.yml as it is"
+
+
+def test_the_controllers_rulebook_of_the_docs_is_valid_and_launches_the_awx_template():
+    """docs/eda.md's rule action for Event-Driven Ansible controller, in the rulebook in place of run_playbook: valid
+    for ansible-rulebook's schema, launching the job template that awx/configure_awx.yml creates."""
+    with open(DOCS) as handle:
+        (block,) = [block for block in re.findall(r"^ *```yaml\n(.*?)^ *```", handle.read(), re.M | re.S)
+                    if "run_job_template" in block]
+    action = yaml.safe_load(textwrap.dedent(block))["action"]
+    with open(RULEBOOK) as handle:
+        rulebook = yaml.safe_load(handle)
+    (rule,) = rulebook[0]["rules"]
+    ran, rule["action"] = rule["action"]["run_playbook"], action
+    Validate.rulebook(rulebook)
+    with open(os.path.join(REPO, "awx", "example-vars.yml")) as handle:
+        awx = yaml.safe_load(handle)
+    launched = action["run_job_template"]
+    assert (launched["name"], launched["organization"]) == (awx["okx_awx_job_template_name"], awx["okx_awx_organization"])
+    # the same account's maintenance as the rulebook's run_playbook
+    assert launched["job_args"]["extra_vars"] == ran["extra_vars"]
 
 
 def wait_for(what, check, timeout):
