@@ -10,6 +10,7 @@ import ast
 import glob
 import os
 import sys
+import textwrap
 
 import yaml
 from antsibull_docs.rst_labels import get_option_ref, get_plugin_ref
@@ -45,10 +46,6 @@ def heading(text, underline):
     return "%s\n%s\n" % (text, underline * len(text))
 
 
-def indented(text, by="   "):
-    return "\n".join((by + line) if line else "" for line in text.splitlines())
-
-
 def event_source_page(name, path):
     strings = literal_strings(path)
     doc = yaml.safe_load(strings["DOCUMENTATION"])
@@ -74,11 +71,11 @@ def event_source_page(name, path):
             default = spec["default"]
             kind += ", default: ``%s``" % (str(default).lower() if isinstance(default, bool) else default)
         parts += [".. _%s:\n" % get_option_ref(plugin.fqcn, plugin.type, None, [option]),
-                  "``%s`` (%s)\n%s\n" % (option, kind, indented(markup(spec["description"])))]
+                  "``%s`` (%s)\n%s\n" % (option, kind, textwrap.indent(markup(spec["description"]), "   "))]
     if doc.get("notes"):
         parts += [heading("Notes", "-"), bullets(doc["notes"]) + "\n"]
     if strings.get("EXAMPLES"):
-        parts += [heading("Examples", "-"), ".. code-block:: yaml+jinja\n\n%s\n" % indented(strings["EXAMPLES"].strip("\n"))]
+        parts += [heading("Examples", "-"), ".. code-block:: yaml+jinja\n\n%s\n" % textwrap.indent(strings["EXAMPLES"].strip("\n"), "   ")]
     return "\n".join(parts)
 
 
@@ -90,7 +87,7 @@ def rulebook_page(name, path):
         ".. _ansible_collections.%s_rulebook:\n" % fqcn, heading("%s rulebook" % fqcn, "="),
         "Run it with ``ansible-rulebook -r %s``: :doc:`../guides/eda` says how, and how in Event-Driven Ansible "
         "controller. The rulebook, ``extensions/eda/rulebooks/%s``:\n" % (fqcn, os.path.basename(path)),
-        ".. code-block:: yaml+jinja\n\n%s\n" % indented(text.rstrip("\n"))])
+        ".. code-block:: yaml+jinja\n\n%s\n" % textwrap.indent(text.rstrip("\n"), "   ")])
 
 
 def main(collection, dest):
