@@ -34,6 +34,7 @@ from ansible_collections.cryptoops.okx.tests.unit.okx_model_mock import (
     CURRENCY_LIST,
     KEY,
     PASSPHRASE,
+    SECOND_KEY,
     SECRET,
     UID,
     URL,
@@ -211,6 +212,20 @@ def test_no_read_while_a_repay_of_the_account_holds_its_lock(run, state_dir, cap
     done(14)
     assert done.reads() == [0, 2, 10, 12, 14]
     assert caplog.text.count("a repay of main runs on this machine") == 1
+
+
+def test_another_key_and_spelling_of_the_account_holds_the_source_back_too(run, state_dir, make_client, okx):
+    """The lock is the account's, not the client's: a module that repays with another API key of the account and
+    another spelling of api_url holds the one lock the source checks."""
+    done = run(interval=2)
+    spelling = URL + ":443"
+    done.sim.install(okx, url=spelling)
+    module = make_client(api_key=SECOND_KEY, api_url=spelling)
+    lock = account_lock(digest_of(module))
+    done.at(3, lambda: done.stack.enter_context(state_dir.lock(lock)))
+    done.at(9.5, done.stack.close)
+    done(14)
+    assert done.reads() == [0, 2, 10, 12, 14]
 
 
 def digest_of(client):
