@@ -60,7 +60,8 @@ description:
     collection repays debts of the account (the account's lock is held); the read waits until the repay is done.
   - An OKX error or a network failure is logged (as a warning, credentials masked, never a traceback) and the next
     read waits longer, twice as long after each failure in a row, up to 300 seconds; the source keeps running.
-    Options that are not valid stop it at once, with a message that names the option.
+    Options that are not valid, and a state directory the source cannot use, stop it at once, with a message that
+    names the option or the directory.
 options:
   account:
     description:
@@ -330,9 +331,11 @@ async def main(queue, args):
     settings = Settings(args)
     try:
         client = settings.client()
-    except OKXError as err:  # an api_url that is not valid
+        # The directory is checked here, so that one the source cannot use stops it now rather than fail each read.
+        state = client.state.path
+    except OKXError as err:  # an api_url that is not valid, a state directory that cannot be used
         raise ValueError("okx_debts: %s" % err.msg)
     watch = DebtWatch(client, settings["account"], settings["growth_threshold"])
-    LOG.info("okx_debts: reading the debts of %s every %s s", settings["account"] or "the account",
-             settings["interval"])
+    LOG.info("okx_debts: reading the debts of %s every %s s, in the state directory %s", watch.label,
+             settings["interval"], state)
     await watch_debts(queue, watch, settings["interval"])

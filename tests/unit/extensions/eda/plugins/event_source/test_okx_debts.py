@@ -398,6 +398,17 @@ def test_main_refuses_an_api_url_that_is_not_valid():
         asyncio.run(okx_debts.main(None, dict(CREDENTIALS, api_url="http://okx.example.com")))
 
 
+def test_main_refuses_a_state_directory_it_cannot_use_before_any_read(make_sim, tmp_path, monkeypatch):
+    sim = make_sim()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("OKX_STATE_DIR", str(blocker / "state"))
+    with pytest.raises(ValueError, match="okx_debts: cannot use the state directory .*a-file/state: Not a directory; "
+                                         "set the environment variable OKX_STATE_DIR"):
+        asyncio.run(okx_debts.main(None, CREDENTIALS))
+    assert not sim.model.log()
+
+
 def test_ansible_rulebook_can_load_it_from_the_collections_directory_alone(tmp_path):
     """ansible-rulebook runs the installed file with runpy.run_path and nothing of the collection on sys.path."""
     script = "import runpy, sys; module = runpy.run_path(sys.argv[1]); print(module['main'].__module__, " \
