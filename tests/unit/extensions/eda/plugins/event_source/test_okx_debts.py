@@ -15,9 +15,13 @@ import os
 import subprocess
 import sys
 import threading
+import types
+from decimal import Decimal
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.cryptoops.okx.extensions.eda.plugins.event_source import okx_debts
 from ansible_collections.cryptoops.okx.extensions.eda.plugins.event_source.okx_debts import (
@@ -179,6 +183,38 @@ def test_a_debt_repaid_and_owed_again_is_new_again(run):
     done.at(9, lambda: done.sim.add_debt("USDC", "100"))
     done(16)
     assert done.debts() == [("USDC", "100", None), ("USDC", "100", None)]
+
+
+AMOUNTS = st.one_of(st.just("0"), st.decimals(min_value="0.0001", max_value="200", places=4).map(str))
+
+
+@settings(max_examples=300, deadline=None, derandomize=os.environ.get("HYPOTHESIS_PROFILE") != "fuzz")
+@given(reads=st.lists(st.dictionaries(st.sampled_from(("USDC", "ETH", "BTC")), AMOUNTS, max_size=3), max_size=12),
+       threshold=st.sampled_from(("0", "0.01", "0.5")))
+def test_what_it_reports_of_any_sequence_of_reads(reads, threshold):
+    """Whatever the reads show, in whatever order: an event says a debt owed now; a debt not owed at the read before
+    is reported, as new; an unchanged or smaller one never; one owed all along is reported exactly when it exceeds
+    by more than the threshold the least it was since it was last reported."""
+    watch = DebtWatch(types.SimpleNamespace(network="live"), "main", float(threshold))
+    growth = 1 + Decimal(threshold)
+    before, least = {}, {}  # the read before; per debt, the least amount since its last event
+    for debts in reads:
+        events = watch.changes(UID, debts, {"USDT": "1"})
+        reported = dict((event["okx_debt"]["debt_ccy"], event["okx_debt"]) for event in events)
+        assert len(reported) == len(events)
+        owed = dict((ccy, Decimal(amount)) for ccy, amount in debts.items() if Decimal(amount) > 0)
+        assert set(reported) <= set(owed)
+        for ccy, amount in owed.items():
+            if ccy not in before:
+                assert reported[ccy]["previous"] is None and reported[ccy]["amount"] == debts[ccy]
+            elif amount <= before[ccy]:
+                assert ccy not in reported
+            else:
+                assert (ccy in reported) == (amount > least[ccy] * growth)
+                if ccy in reported:
+                    assert Decimal(reported[ccy]["previous"]) == least[ccy]
+            least[ccy] = amount if ccy in reported else min(amount, least[ccy])
+        before = owed
 
 
 # --- how it reads: cadence, the shared rate-limit slot, the account lock ----------------------------------------------
