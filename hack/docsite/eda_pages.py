@@ -6,13 +6,12 @@ renders a module's, with the same labels) and one per rulebook (its file).
     eda_pages.py COLLECTION_DIR DEST_DIR    (make docs-site: the installed collection, build/docsite/rst/eda)
 """
 
-import ast
 import glob
 import os
 import sys
 import textwrap
 
-import yaml
+from ansible.parsing.plugin_docs import read_docstring
 from antsibull_docs.rst_labels import get_option_ref, get_plugin_ref
 from antsibull_docs_parser import dom, parser, rst
 
@@ -32,23 +31,14 @@ class EventSourceFormatter(rst.AntsibullRSTFormatter):
         return self.format_code(dom.CodePart(text=part.name))
 
 
-def literal_strings(path):
-    """The module-level string constants of a Python file (its DOCUMENTATION, EXAMPLES), read without importing it:
-    an event source imports ansible-rulebook's world."""
-    with open(path, encoding="utf-8") as handle:
-        tree = ast.parse(handle.read(), path)
-    return dict((node.targets[0].id, node.value.value) for node in tree.body
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
-
-
 def heading(text, underline):
     return "%s\n%s\n" % (text, underline * len(text))
 
 
 def event_source_page(name, path):
-    strings = literal_strings(path)
-    doc = yaml.safe_load(strings["DOCUMENTATION"])
+    # ansible-doc's reader: the docs without importing the source (which imports ansible-rulebook's world)
+    docstring = read_docstring(os.path.abspath(path), verbose=False, ignore_errors=False)
+    doc, examples = docstring["doc"], docstring["plainexamples"]
     plugin = dom.PluginIdentifier(fqcn="%s.%s" % (FQCN, name), type="event_source")
     context = parser.Context(current_plugin=plugin)
 
@@ -74,8 +64,8 @@ def event_source_page(name, path):
                   "``%s`` (%s)\n%s\n" % (option, kind, textwrap.indent(markup(spec["description"]), "   "))]
     if doc.get("notes"):
         parts += [heading("Notes", "-"), bullets(doc["notes"]) + "\n"]
-    if strings.get("EXAMPLES"):
-        parts += [heading("Examples", "-"), ".. code-block:: yaml+jinja\n\n%s\n" % textwrap.indent(strings["EXAMPLES"].strip("\n"), "   ")]
+    if examples:
+        parts += [heading("Examples", "-"), ".. code-block:: yaml+jinja\n\n%s\n" % textwrap.indent(examples.strip("\n"), "   ")]
     return "\n".join(parts)
 
 

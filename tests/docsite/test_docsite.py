@@ -7,15 +7,14 @@ Sphinx already failed the build on a broken reference or a page outside the navi
 the collection is missing from the site. Each list is read from the repository, so a new plugin or guide is checked.
 """
 
-import ast
 import glob
 import os
 import re
 from html.parser import HTMLParser
 
 import pytest
-import yaml
 from ansible.constants import DOCUMENTABLE_PLUGINS
+from ansible.parsing.plugin_docs import read_docstring
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.environ.get("OKX_DOCSITE", os.path.join(REPO, "build", "docsite", "html"))
@@ -129,8 +128,7 @@ def test_each_event_source_and_rulebook_has_its_page_on_the_home_page(name):
     assert relpath in page("index.html").links
     if kind == "event_source":
         # each option, with the anchor that the source's own O() markup links to
-        documented = yaml.safe_load(ast.literal_eval(re.search(
-            r'^DOCUMENTATION = (r""".*?""")$', open(EVENT_SOURCES[name], encoding="utf-8").read(), re.M | re.S).group(1)))
+        documented = read_docstring(EVENT_SOURCES[name], verbose=False, ignore_errors=False)["doc"]
         with open(os.path.join(SITE, relpath), encoding="utf-8") as f:
             html = f.read()
         for option in documented["options"]:
